@@ -1,0 +1,96 @@
+package netloop
+
+import (
+	"io"
+	"net"
+)
+
+// AsyncCallback runs on the connection's event loop when an asynchronous
+// operation has completed; err is nil on success.
+type AsyncCallback func(c Conn, err error)
+
+// Conn is one connection (stream) or one received datagram (UDP) as seen
+// by a Handler.
+//
+// The methods marked "Call only on the connection's event loop" may be used
+// only inside a Handler callback for this connection (or an AsyncCallback):
+// they touch buffers that the loop owns, without locks. The others are safe
+// for concurrent use from any goroutine.
+//
+// For UDP, each datagram gets its own Conn: reading yields that datagram,
+// and writes send one datagram back to its sender.
+type Conn interface {
+	// Peek returns the next n buffered bytes without consuming them
+	// (n < 0: all of them). With fewer than n buffered it returns those
+	// and io.ErrShortBuffer. The slice is valid only until the callback
+	// returns. Call only on the connection's event loop.
+	Peek(n int) ([]byte, error)
+	// Next is Peek followed by Discard: it consumes what it returns.
+	// Call only on the connection's event loop.
+	Next(n int) ([]byte, error)
+	// Discard drops the next n buffered bytes (n < 0: all) and returns
+	// how many it dropped. Call only on the connection's event loop.
+	Discard(n int) (int, error)
+	// InboundBuffered returns how many bytes are buffered for reading.
+	// Call only on the connection's event loop.
+	InboundBuffered() int
+	// Read copies buffered bytes into p; it never blocks and returns
+	// io.EOF when nothing is buffered. Call only on the connection's
+	// event loop.
+	io.Reader
+	// WriteTo writes every buffered byte to w and consumes them.
+	// Call only on the connection's event loop.
+	io.WriterTo
+
+	// Write sends b: straight to the socket when nothing is pending, the
+	// rest into the outbound buffer to be flushed as the peer reads. It
+	// copies what it keeps. Call only on the connection's event loop.
+	io.Writer
+	// Writev writes several slices, with one writev(2) when possible.
+	// Call only on the connection's event loop.
+	Writev(bs [][]byte) (int, error)
+	// ReadFrom writes everything r yields until io.EOF (an io.Reader that
+	// blocks would stall the loop). Call only on the connection's event
+	// loop.
+	io.ReaderFrom
+	// Flush tries to write the outbound buffer now. Call only on the
+	// connection's event loop.
+	Flush() error
+	// OutboundBuffered returns the bytes waiting to be written.
+	// Call only on the connection's event loop.
+	OutboundBuffered() int
+
+	// AsyncWrite queues b to be written on the connection's loop, then
+	// calls cb (if not nil) there. b is not copied: leave it unmodified
+	// until cb runs. Writes from one goroutine keep their order. If it
+	// returns an error, b is not written and cb is not called.
+	// Safe for concurrent use.
+	AsyncWrite(b []byte, cb AsyncCallback) error
+	// AsyncWritev is AsyncWrite for several slices. Safe for concurrent
+	// use.
+	AsyncWritev(bs [][]byte, cb AsyncCallback) error
+	// Wake runs cb on the connection's event loop, where it may use the
+	// loop-only methods. Safe for concurrent use.
+	Wake(cb AsyncCallback) error
+	// Close closes the connection after flushing what it has pending;
+	// OnClose then reports a nil error. Safe for concurrent use.
+	Close() error
+	// CloseWithCallback is Close, then cb on the loop once closed.
+	// Safe for concurrent use.
+	CloseWithCallback(cb AsyncCallback) error
+
+	// Context returns the value set with SetContext. Call only on the
+	// connection's event loop.
+	Context() any
+	// SetContext attaches a value of the user's to the connection. Call
+	// only on the connection's event loop.
+	SetContext(ctx any)
+	// LocalAddr returns the local address. Safe for concurrent use.
+	LocalAddr() net.Addr
+	// RemoteAddr returns the peer's address. Safe for concurrent use.
+	RemoteAddr() net.Addr
+	// Fd returns the socket's file descriptor (for UDP, the listening
+	// socket's), or -1 where the platform engine has none. Safe for
+	// concurrent use; do not close it.
+	Fd() int
+}

@@ -1,0 +1,295 @@
+//go:build linux || darwin || freebsd
+
+package netloop
+
+import (
+	"errors"
+	"io"
+	"net"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/netloop/netloop/buffer"
+	"github.com/netloop/netloop/internal/socket"
+)
+
+type connState uint8
+
+const (
+	connOpen    connState = iota
+	connClosing           // closing once the outbound buffer is flushed
+	connClosed
+)
+
+// conn is a stream connection on a non-blocking socket, or one received
+// datagram. All fields but closed are owned by the loop goroutine.
+type conn struct {
+	fd    int
+	loop  *loop
+	state connState
+	udp   bool
+	// closed mirrors state == connClosed for goroutines other than the
+	// loop, so that their calls fail fast.
+	closed atomic.Bool
+
+	inbound  buffer.Linear // unread bytes kept between OnTraffic calls
+	view     []byte        // during OnTraffic: the unread bytes
+	reading  bool          // view is live (inside OnTraffic)
+	outbound buffer.Chain  // bytes the kernel has not taken yet
+	armed    bool          // write readiness is being watched
+	eof      bool          // the peer has half-closed: nothing more to read
+
+	err            error // socket error met by a write, acted on after the callback
+	closeReason    error
+	closeCallbacks []AsyncCallback
+
+	ctx        any
+	localAddr  net.Addr
+	remoteAddr net.Addr
+	peer       unix.Sockaddr // UDP: where replies go
+}
+
+func newStreamConn(fd int, ln *listener, sa unix.Sockaddr) *conn {
+	c := &conn{fd: fd, localAddr: ln.addr, remoteAddr: socket.Addr(ln.network, sa)}
+	if ln.wildcard {
+		if lsa, err := unix.Getsockname(fd); err == nil {
+			c.localAddr = socket.Addr(ln.network, lsa)
+		}
+	}
+	if ln.network == "unix" {
+		// An accepted Unix socket's peer is usually unnamed.
+		c.remoteAddr = &net.UnixAddr{Name: "@", Net: "unix"}
+		if ua, ok := sa.(*unix.SockaddrUnix); ok && ua.Name != "" {
+			c.remoteAddr = &net.UnixAddr{Name: ua.Name, Net: "unix"}
+		}
+	}
+	return c
+}
+
+// unread returns the bytes a handler can read now.
+func (c *conn) unread() []byte {
+	if c.reading {
+		return c.view
+	}
+	return c.inbound.Bytes()
+}
+
+func (c *conn) consume(n int) {
+	if c.reading {
+		c.view = c.view[n:]
+		return
+	}
+	c.inbound.Discard(c.loop.pool, n)
+}
+
+func (c *conn) Peek(n int) ([]byte, error) {
+	b := c.unread()
+	if n < 0 {
+		return b, nil
+	}
+	if n > len(b) {
+		return b, io.ErrShortBuffer
+	}
+	return b[:n], nil
+}
+
+func (c *conn) Next(n int) ([]byte, error) {
+	b, err := c.Peek(n)
+	c.consume(len(b))
+	return b, err
+}
+
+func (c *conn) Discard(n int) (int, error) {
+	b := c.unread()
+	if n < 0 || n > len(b) {
+		n = len(b)
+	}
+	c.consume(n)
+	return n, nil
+}
+
+func (c *conn) InboundBuffered() int { return len(c.unread()) }
+
+func (c *conn) Read(p []byte) (int, error) {
+	b := c.unread()
+	if len(b) == 0 {
+		if len(p) == 0 {
+			return 0, nil
+		}
+		return 0, io.EOF
+	}
+	n := copy(p, b)
+	c.consume(n)
+	return n, nil
+}
+
+func (c *conn) WriteTo(w io.Writer) (int64, error) {
+	b := c.unread()
+	n, err := w.Write(b)
+	c.consume(n)
+	return int64(n), err
+}
+
+func (c *conn) Write(b []byte) (int, error) {
+	if err := c.writable(); err != nil {
+		return 0, err
+	}
+	if c.udp {
+		return c.sendTo(b)
+	}
+	if c.outbound.Len() > 0 {
+		c.outbound.Write(c.loop.pool, b)
+		return len(b), nil
+	}
+	n, err := c.loop.write(c, b)
+	if err != nil {
+		return n, err
+	}
+	if n < len(b) {
+		c.outbound.Write(c.loop.pool, b[n:])
+		c.loop.armWrite(c)
+	}
+	return len(b), nil
+}
+
+func (c *conn) Writev(bs [][]byte) (int, error) {
+	if err := c.writable(); err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, b := range bs {
+		total += len(b)
+	}
+	if c.udp {
+		return c.sendTo(joinBytes(bs, total))
+	}
+	if c.outbound.Len() > 0 {
+		for _, b := range bs {
+			c.outbound.Write(c.loop.pool, b)
+		}
+		return total, nil
+	}
+	n, err := c.loop.writev(c, bs)
+	if err != nil {
+		return n, err
+	}
+	for _, b := range bs {
+		if n >= len(b) {
+			n -= len(b)
+			continue
+		}
+		c.outbound.Write(c.loop.pool, b[n:])
+		n = 0
+	}
+	if c.outbound.Len() > 0 {
+		c.loop.armWrite(c)
+	}
+	return total, nil
+}
+
+func joinBytes(bs [][]byte, total int) []byte {
+	out := make([]byte, 0, total)
+	for _, b := range bs {
+		out = append(out, b...)
+	}
+	return out
+}
+
+func (c *conn) ReadFrom(r io.Reader) (int64, error) {
+	buf := c.loop.pool.Get(32 << 10)
+	defer c.loop.pool.Put(buf)
+	var total int64
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			if _, werr := c.Write(buf[:n]); werr != nil {
+				return total, werr
+			}
+			total += int64(n)
+		}
+		if errors.Is(err, io.EOF) {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+func (c *conn) Flush() error {
+	if c.state == connClosed {
+		return ErrClosed
+	}
+	if c.outbound.Len() > 0 {
+		c.loop.flush(c)
+	}
+	return c.err
+}
+
+func (c *conn) OutboundBuffered() int { return c.outbound.Len() }
+
+// writable reports why the connection cannot take more bytes, if it can't.
+func (c *conn) writable() error {
+	switch {
+	case c.state != connOpen:
+		return ErrClosed
+	case c.err != nil:
+		return c.err
+	}
+	return nil
+}
+
+func (c *conn) sendTo(b []byte) (int, error) {
+	for {
+		err := unix.Sendto(c.fd, b, 0, c.peer)
+		switch {
+		case err == nil:
+			return len(b), nil
+		case errors.Is(err, unix.EINTR):
+			continue
+		}
+		// A datagram that does not fit the socket buffer is dropped, as
+		// UDP allows; the error says so to the caller.
+		return 0, wrapErr("sendto", err)
+	}
+}
+
+func (c *conn) AsyncWrite(b []byte, cb AsyncCallback) error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	return c.loop.post(task{op: opWrite, c: c, b: b, cb: cb})
+}
+
+func (c *conn) AsyncWritev(bs [][]byte, cb AsyncCallback) error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	return c.loop.post(task{op: opWritev, c: c, bs: bs, cb: cb})
+}
+
+func (c *conn) Wake(cb AsyncCallback) error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	return c.loop.post(task{op: opWake, c: c, cb: cb})
+}
+
+func (c *conn) Close() error { return c.CloseWithCallback(nil) }
+
+func (c *conn) CloseWithCallback(cb AsyncCallback) error {
+	if c.udp {
+		return ErrUnsupported
+	}
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	return c.loop.post(task{op: opClose, c: c, cb: cb})
+}
+
+func (c *conn) Context() any         { return c.ctx }
+func (c *conn) SetContext(ctx any)   { c.ctx = ctx }
+func (c *conn) LocalAddr() net.Addr  { return c.localAddr }
+func (c *conn) RemoteAddr() net.Addr { return c.remoteAddr }
+func (c *conn) Fd() int              { return c.fd }

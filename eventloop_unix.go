@@ -1,0 +1,306 @@
+//go:build linux || darwin || freebsd
+
+package netloop
+
+import (
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/netloop/netloop/buffer"
+	"github.com/netloop/netloop/internal/poller"
+)
+
+// poolLimit is how many idle buffer bytes one loop keeps for reuse.
+const poolLimit = 8 << 20
+
+// loop is one event loop: a goroutine, its poller, the connections and
+// listeners it owns, and the task queue through which other goroutines
+// reach them. Everything but tasks, notified and load is touched only by
+// the loop's own goroutine.
+type loop struct {
+	idx     int // -1 for a dedicated acceptor
+	eng     *engine
+	h       Handler
+	poller  *poller.Poller
+	onEvent poller.Handler // l.event, bound once so Wait does not allocate
+
+	scratch []byte       // where every read lands first (invariant 3)
+	pool    *buffer.Pool // recycled inbound and outbound memory
+	vecs    [][]byte     // writev scratch
+	iov     []unix.Iovec // writev scratch
+
+	conns     map[int]*conn
+	listeners map[int]*listener
+	acc       acceptor
+
+	tasks    taskQueue
+	spare    []task
+	notified atomic.Bool  // a wake-up is already on its way
+	load     atomic.Int64 // connections assigned here (least-connections)
+
+	ticking  bool
+	nextTick time.Time
+	draining bool
+	stopped  bool
+}
+
+func newLoop(e *engine, idx int) (*loop, error) {
+	p, err := poller.Open(e.opts.EdgeTriggered)
+	if err != nil {
+		return nil, fmt.Errorf("netloop: %w", err)
+	}
+	l := &loop{
+		idx:       idx,
+		eng:       e,
+		h:         e.h,
+		poller:    p,
+		scratch:   make([]byte, e.opts.ReadBufferSize),
+		pool:      buffer.NewPool(poolLimit),
+		conns:     make(map[int]*conn),
+		listeners: make(map[int]*listener),
+		ticking:   idx == 0 && e.opts.Ticker,
+	}
+	l.acc.spare = -1
+	l.onEvent = l.event
+	return l, nil
+}
+
+// run is the loop: wait for readiness, serve it, run queued tasks and
+// timers, until a drain has closed everything.
+func (l *loop) run() {
+	l.eng.lockThread()
+	l.acc.reserve()
+	if err := l.startListeners(); err != nil {
+		l.eng.fail(err)
+		l.closeAll()
+	}
+	if l.ticking {
+		l.nextTick = time.Now()
+	}
+	for !l.stopped {
+		woken, err := l.poller.Wait(l.timeout(), l.onEvent)
+		if err != nil {
+			l.eng.fail(err)
+			l.closeAll()
+			break
+		}
+		if woken {
+			l.runTasks()
+		}
+		l.timers()
+		if l.draining && len(l.conns) == 0 {
+			l.stopped = true
+		}
+	}
+	l.exit()
+}
+
+// event serves one ready descriptor.
+func (l *loop) event(fd int, ev poller.Event) {
+	if c, ok := l.conns[fd]; ok {
+		if ev&(poller.Writable|poller.Hangup) != 0 && c.outbound.Len() > 0 {
+			l.flush(c)
+		}
+		if ev&poller.Readable != 0 && c.state != connClosed {
+			l.read(c)
+		}
+		return
+	}
+	if ln, ok := l.listeners[fd]; ok {
+		if ln.stream {
+			l.acceptFrom(ln)
+		} else {
+			l.readDatagrams(ln)
+		}
+	}
+}
+
+// post queues t and wakes the loop. Safe for concurrent use.
+func (l *loop) post(t task) error {
+	if err := l.tasks.push(t); err != nil {
+		return err
+	}
+	if !l.notified.Swap(true) {
+		return l.poller.Wake()
+	}
+	return nil
+}
+
+func (l *loop) runTasks() {
+	// Clear the flag before taking, so a push that races with us either
+	// lands in this batch or sends a fresh wake-up.
+	l.notified.Store(false)
+	tasks := l.tasks.take(l.spare)
+	for i := range tasks {
+		l.runTask(&tasks[i])
+		tasks[i] = task{} // drop references for the garbage collector
+	}
+	l.spare = tasks[:0]
+}
+
+func (l *loop) runTask(t *task) {
+	c := t.c
+	switch t.op {
+	case opFunc:
+		t.fn()
+		return
+	case opRegister:
+		l.register(c)
+		return
+	}
+	if c.state == connClosed {
+		if t.cb != nil {
+			t.cb(c, ErrClosed)
+		}
+		return
+	}
+	var err error
+	switch t.op {
+	case opWrite:
+		_, err = c.Write(t.b)
+	case opWritev:
+		_, err = c.Writev(t.bs)
+	case opClose:
+		l.closeConn(c, nil)
+		if t.cb != nil {
+			c.closeCallbacks = append(c.closeCallbacks, t.cb)
+			if c.state == connClosed {
+				l.runCloseCallbacks(c)
+			}
+		}
+		return
+	}
+	if t.cb != nil {
+		t.cb(c, err)
+	}
+	l.settle(c, None)
+}
+
+// timeout is how long the next Wait may block, in milliseconds.
+func (l *loop) timeout() int {
+	var next time.Time
+	if l.ticking && !l.draining {
+		next = l.nextTick
+	}
+	if r := l.acc.resumeAt; !r.IsZero() && (next.IsZero() || r.Before(next)) {
+		next = r
+	}
+	if next.IsZero() {
+		return -1
+	}
+	d := time.Until(next)
+	if d <= 0 {
+		return 0
+	}
+	return int((d + time.Millisecond - 1) / time.Millisecond)
+}
+
+func (l *loop) timers() {
+	now := time.Now()
+	if l.ticking && !l.draining && !now.Before(l.nextTick) {
+		delay, action := l.h.OnTick()
+		if delay < 0 {
+			delay = 0
+		}
+		l.nextTick = now.Add(delay)
+		if action == Shutdown {
+			l.eng.shutdownAsync()
+		}
+	}
+	if r := l.acc.resumeAt; !r.IsZero() && !now.Before(r) {
+		l.resumeAccept()
+	}
+}
+
+// register starts serving a connection accepted here or handed over by
+// the acceptor.
+func (l *loop) register(c *conn) {
+	if l.draining {
+		unix.Close(c.fd)
+		l.load.Add(-1)
+		return
+	}
+	if err := l.poller.Add(c.fd, poller.Read); err != nil {
+		unix.Close(c.fd)
+		l.load.Add(-1)
+		l.eng.log.Error("netloop: register connection", "err", err)
+		return
+	}
+	c.loop = l
+	l.conns[c.fd] = c
+	l.eng.connCount.Add(1)
+	out, action := l.h.OnOpen(c)
+	if len(out) > 0 {
+		c.Write(out)
+	}
+	l.settle(c, action)
+}
+
+// settle acts on what a callback left behind: a write error recorded on
+// the connection, or the action it returned.
+func (l *loop) settle(c *conn, action Action) {
+	if c.err != nil && c.state != connClosed {
+		l.finish(c, c.err)
+		return
+	}
+	switch action {
+	case Close:
+		l.closeConn(c, nil)
+	case Shutdown:
+		l.eng.shutdownAsync()
+	}
+}
+
+// drain stops accepting and closes every connection once its pending
+// writes are flushed; the loop exits when none is left.
+func (l *loop) drain() {
+	if l.draining {
+		return
+	}
+	l.draining = true
+	for fd, ln := range l.listeners {
+		ln.close()
+		delete(l.listeners, fd)
+	}
+	l.acc.resumeAt = time.Time{}
+	for _, c := range l.conns {
+		l.closeConn(c, ErrEngineShutdown)
+	}
+}
+
+// closeAll closes every connection at once, pending writes or not.
+func (l *loop) closeAll() {
+	l.drain()
+	for _, c := range l.conns {
+		l.finish(c, ErrEngineShutdown)
+	}
+}
+
+// exit rejects further tasks and fails the ones still queued, so that
+// every callback runs exactly once.
+func (l *loop) exit() {
+	l.closeAll()
+	for _, t := range l.tasks.close() {
+		switch {
+		case t.op == opRegister:
+			unix.Close(t.c.fd)
+			l.load.Add(-1)
+		case t.cb != nil:
+			t.cb(t.c, ErrEngineShutdown)
+		}
+	}
+	l.acc.release()
+}
+
+// release frees the poller and listeners of a loop that never ran or has
+// exited.
+func (l *loop) release() {
+	for fd, ln := range l.listeners {
+		ln.close()
+		delete(l.listeners, fd)
+	}
+	l.poller.Close()
+}

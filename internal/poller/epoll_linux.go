@@ -1,0 +1,164 @@
+package poller
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// Poller is an epoll instance plus an eventfd that Wake writes to.
+type Poller struct {
+	epfd   int
+	wakefd int
+	edge   bool
+	events []unix.EpollEvent
+	// wakeBuf is where Wait drains the eventfd counter; kept here so the
+	// read does not allocate.
+	wakeBuf [8]byte
+	// mu keeps Wake from writing to a descriptor number that Close has
+	// released and the process may already have reused.
+	mu     sync.RWMutex
+	closed bool
+}
+
+// Open creates a poller. With edge set, descriptors are registered
+// edge-triggered (EPOLLET) and their owner must read and write until EAGAIN.
+func Open(edge bool) (*Poller, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("poller: epoll_create1: %w", err)
+	}
+	wakefd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		unix.Close(epfd)
+		return nil, fmt.Errorf("poller: eventfd: %w", err)
+	}
+	p := &Poller{epfd: epfd, wakefd: wakefd, edge: edge, events: make([]unix.EpollEvent, 256)}
+	// The wake descriptor is always level-triggered: Wait drains it.
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wakefd)}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wakefd, &ev); err != nil {
+		unix.Close(wakefd)
+		unix.Close(epfd)
+		return nil, fmt.Errorf("poller: register eventfd: %w", err)
+	}
+	return p, nil
+}
+
+func (p *Poller) mask(in Interest) uint32 {
+	var m uint32
+	if in&Read != 0 {
+		// RDHUP only with reads: it stays raised once the peer has
+		// half-closed, and a writer waiting to flush must not spin on it.
+		m |= unix.EPOLLIN | unix.EPOLLRDHUP
+	}
+	if in&Write != 0 {
+		m |= unix.EPOLLOUT
+	}
+	if p.edge {
+		m |= unix.EPOLLET
+	}
+	return m
+}
+
+// Add starts watching fd for in.
+func (p *Poller) Add(fd int, in Interest) error {
+	ev := unix.EpollEvent{Events: p.mask(in), Fd: int32(fd)}
+	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return fmt.Errorf("poller: add fd %d: %w", fd, err)
+	}
+	return nil
+}
+
+// Modify replaces the interest set of a watched fd.
+func (p *Poller) Modify(fd int, in Interest) error {
+	ev := unix.EpollEvent{Events: p.mask(in), Fd: int32(fd)}
+	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, fd, &ev); err != nil {
+		return fmt.Errorf("poller: modify fd %d: %w", fd, err)
+	}
+	return nil
+}
+
+// Delete stops watching fd. Closing an fd removes it from epoll too, so
+// callers about to close may skip this.
+func (p *Poller) Delete(fd int) error {
+	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, nil); err != nil {
+		return fmt.Errorf("poller: delete fd %d: %w", fd, err)
+	}
+	return nil
+}
+
+var wakeValue = [8]byte{1, 0, 0, 0, 0, 0, 0, 0}
+
+// Wake interrupts a Wait in progress, or makes the next one return at once.
+// Safe for concurrent use.
+func (p *Poller) Wake() error {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.closed {
+		return nil
+	}
+	for {
+		_, err := unix.Write(p.wakefd, wakeValue[:])
+		switch {
+		case err == nil, errors.Is(err, unix.EAGAIN):
+			// EAGAIN: the counter is saturated, so a wake-up is already due.
+			return nil
+		case errors.Is(err, unix.EINTR):
+			continue
+		default:
+			return fmt.Errorf("poller: wake: %w", err)
+		}
+	}
+}
+
+// Wait blocks for at most msec milliseconds (-1: no limit) and calls fn for
+// every ready descriptor. It reports whether Wake was called.
+func (p *Poller) Wait(msec int, fn Handler) (woken bool, err error) {
+	n, err := unix.EpollWait(p.epfd, p.events, msec)
+	if err != nil {
+		if errors.Is(err, unix.EINTR) {
+			return false, nil
+		}
+		return false, fmt.Errorf("poller: epoll_wait: %w", err)
+	}
+	for i := 0; i < n; i++ {
+		e := &p.events[i]
+		fd := int(e.Fd)
+		if fd == p.wakefd {
+			unix.Read(p.wakefd, p.wakeBuf[:])
+			woken = true
+			continue
+		}
+		var ev Event
+		if e.Events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLPRI) != 0 {
+			ev |= Readable
+		}
+		if e.Events&unix.EPOLLOUT != 0 {
+			ev |= Writable
+		}
+		if e.Events&(unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+			ev |= Hangup | Readable
+		}
+		fn(fd, ev)
+	}
+	if n == len(p.events) && n < 4096 {
+		// A full batch hints at more ready fds than we can take at once.
+		p.events = make([]unix.EpollEvent, n*2)
+	}
+	return woken, nil
+}
+
+// Close releases the poller's descriptors.
+func (p *Poller) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil
+	}
+	p.closed = true
+	err1 := unix.Close(p.wakefd)
+	err2 := unix.Close(p.epfd)
+	return errors.Join(err1, err2)
+}

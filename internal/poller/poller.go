@@ -1,0 +1,34 @@
+// Package poller wraps the kernel's readiness notification (epoll on Linux,
+// kqueue on macOS and FreeBSD) behind one small type used by netloop's event
+// loops.
+//
+// A Poller is owned by one goroutine, except Wake, which any goroutine may call
+// to interrupt a Wait in progress.
+package poller
+
+// Interest is the set of readiness conditions a file descriptor is watched for.
+type Interest uint8
+
+// Interest values; combine with |.
+const (
+	Read Interest = 1 << iota
+	Write
+)
+
+// Event is what Wait reports for one file descriptor.
+type Event uint8
+
+// Event bits.
+const (
+	// Readable means a read will not block: there are bytes, a pending
+	// connection, end of file, or an error to collect.
+	Readable Event = 1 << iota
+	// Writable means a write will not block (or a connect has completed).
+	Writable
+	// Hangup means the peer closed both directions or the socket failed;
+	// the owner should read what is left and close.
+	Hangup
+)
+
+// Handler receives one ready file descriptor from Wait.
+type Handler func(fd int, ev Event)

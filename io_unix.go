@@ -1,0 +1,275 @@
+//go:build linux || darwin || freebsd
+
+package netloop
+
+import (
+	"errors"
+	"io"
+	"os"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/netloop/netloop/internal/poller"
+	"github.com/netloop/netloop/internal/socket"
+)
+
+// maxVectors bounds one writev(2): IOV_MAX is 1024 on Linux and the BSDs.
+const maxVectors = 1024
+
+// datagramBatch bounds the datagrams read per readiness event.
+const datagramBatch = 64
+
+func wrapErr(op string, err error) error { return os.NewSyscallError(op, err) }
+
+// read serves a readable stream connection: read(2) into the loop's
+// scratch buffer and show the handler that conn's leftover bytes plus the
+// fresh ones. Level-triggered, one read per event keeps the loop fair;
+// edge-triggered must read until EAGAIN or the next edge never comes.
+func (l *loop) read(c *conn) {
+	for c.state == connOpen {
+		n, err := unix.Read(c.fd, l.scratch)
+		switch {
+		case err == nil && n == 0:
+			c.eof = true
+			l.closeConn(c, io.EOF)
+			return
+		case err == nil:
+			l.traffic(c, l.scratch[:n])
+			if !l.eng.opts.EdgeTriggered {
+				return
+			}
+		case errors.Is(err, unix.EINTR):
+		case errors.Is(err, unix.EAGAIN):
+			return
+		default:
+			l.finish(c, wrapErr("read", err))
+			return
+		}
+	}
+	if c.state == connClosing {
+		// The peer may still send while we flush; its bytes have no
+		// reader any more, and a hang-up must still be noticed.
+		l.discardInput(c)
+	}
+}
+
+func (l *loop) discardInput(c *conn) {
+	for {
+		n, err := unix.Read(c.fd, l.scratch)
+		switch {
+		case err == nil && n > 0:
+			continue
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.EAGAIN):
+			return
+		case err == nil:
+			// EOF: the peer has half-closed but may still read what we
+			// flush; stop watching its side.
+			l.stopReading(c)
+		default:
+			l.finish(c, wrapErr("read", err))
+		}
+		return
+	}
+}
+
+// traffic hands fresh bytes to OnTraffic and keeps what it left unread.
+// Only the unread remainder is copied (invariant 3), so a connection that
+// consumes what it reads holds no inbound memory.
+func (l *loop) traffic(c *conn, fresh []byte) {
+	fromInbound := c.inbound.Len() > 0
+	if fromInbound {
+		c.inbound.Write(l.pool, fresh)
+		c.view = c.inbound.Bytes()
+	} else {
+		c.view = fresh
+	}
+	c.reading = true
+	action := l.h.OnTraffic(c)
+	c.reading = false
+	if fromInbound {
+		c.inbound.Discard(l.pool, c.inbound.Len()-len(c.view))
+	} else if len(c.view) > 0 && c.state != connClosed {
+		c.inbound.Write(l.pool, c.view)
+	}
+	c.view = nil
+	l.settle(c, action)
+}
+
+// readDatagrams serves a readable UDP socket: each datagram is one
+// OnTraffic call with a Conn whose writes go back to its sender.
+func (l *loop) readDatagrams(ln *listener) {
+	for i := 0; i < datagramBatch; i++ {
+		n, sa, err := unix.Recvfrom(ln.fd, l.scratch, 0)
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.EAGAIN):
+			return
+		case err != nil:
+			// ICMP errors from earlier sends surface here; they concern
+			// one peer, not the socket.
+			l.eng.log.Debug("netloop: recvfrom", "addr", ln.addr.String(), "err", err)
+			continue
+		}
+		c := &conn{fd: ln.fd, loop: l, udp: true, peer: sa, localAddr: ln.addr,
+			remoteAddr: socket.Addr(ln.network, sa), view: l.scratch[:n], reading: true}
+		action := l.h.OnTraffic(c)
+		c.reading, c.view = false, nil
+		if action == Shutdown {
+			l.eng.shutdownAsync()
+		}
+	}
+}
+
+// write is one write(2) for c, returning how much the kernel took. A full
+// socket buffer is not an error; a failed socket is recorded on c so the
+// loop closes it once the current callback returns.
+func (l *loop) write(c *conn, b []byte) (int, error) {
+	for {
+		n, err := unix.Write(c.fd, b)
+		switch {
+		case err == nil:
+			return n, nil
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.EAGAIN):
+			return 0, nil
+		}
+		c.err = wrapErr("write", err)
+		return 0, c.err
+	}
+}
+
+// writev is write for several slices at once.
+func (l *loop) writev(c *conn, bs [][]byte) (int, error) {
+	if len(bs) > maxVectors {
+		bs = bs[:maxVectors]
+	}
+	for {
+		n, iov, err := socket.Writev(c.fd, bs, l.iov)
+		l.iov = iov
+		switch {
+		case err == nil:
+			return n, nil
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.EAGAIN):
+			return 0, nil
+		}
+		c.err = wrapErr("writev", err)
+		return 0, c.err
+	}
+}
+
+// flush writes the outbound buffer, as much as the kernel takes, with one
+// writev(2) per round (invariant 4).
+func (l *loop) flush(c *conn) {
+	for c.outbound.Len() > 0 {
+		l.vecs = c.outbound.Vectors(l.vecs[:0], maxVectors)
+		n, err := l.writev(c, l.vecs)
+		clear(l.vecs)
+		if err != nil {
+			l.finish(c, err)
+			return
+		}
+		c.outbound.Discard(l.pool, n)
+		if n == 0 {
+			break
+		}
+	}
+	if c.outbound.Len() > 0 {
+		l.armWrite(c)
+		return
+	}
+	if c.state == connClosing {
+		l.finish(c, c.closeReason)
+		return
+	}
+	l.disarmWrite(c)
+}
+
+func (l *loop) armWrite(c *conn) {
+	if c.armed {
+		return
+	}
+	c.armed = true
+	in := poller.Read | poller.Write
+	if c.eof {
+		in = poller.Write
+	}
+	if err := l.poller.Modify(c.fd, in); err != nil {
+		c.err = err
+	}
+}
+
+func (l *loop) disarmWrite(c *conn) {
+	if !c.armed {
+		return
+	}
+	c.armed = false
+	if err := l.poller.Modify(c.fd, poller.Read); err != nil {
+		c.err = err
+	}
+}
+
+// closeConn closes c once its pending writes are flushed. reason is what
+// OnClose will report.
+func (l *loop) closeConn(c *conn, reason error) {
+	if c.state != connOpen {
+		return
+	}
+	if c.outbound.Len() == 0 || c.err != nil {
+		l.finish(c, reason)
+		return
+	}
+	c.state = connClosing
+	c.closeReason = reason
+	// Stop reading for the handler but keep watching reads, unless the
+	// peer already sent EOF, to notice a reset while flushing.
+	c.armed = true
+	in := poller.Read | poller.Write
+	if c.eof {
+		in = poller.Write
+	}
+	if err := l.poller.Modify(c.fd, in); err != nil {
+		l.finish(c, reason)
+	}
+}
+
+// stopReading watches only write readiness of a closing connection whose
+// peer has sent EOF.
+func (l *loop) stopReading(c *conn) {
+	c.eof = true
+	if err := l.poller.Modify(c.fd, poller.Write); err != nil {
+		l.finish(c, c.closeReason)
+	}
+}
+
+// finish closes c's socket now and reports it to the handler, once.
+func (l *loop) finish(c *conn, reason error) {
+	if c.state == connClosed {
+		return
+	}
+	c.state = connClosed
+	c.closed.Store(true)
+	delete(l.conns, c.fd)
+	unix.Close(c.fd)
+	c.inbound.Reset(l.pool)
+	c.outbound.Reset(l.pool)
+	l.load.Add(-1)
+	l.eng.connCount.Add(-1)
+	if l.h.OnClose(c, reason) == Shutdown {
+		l.eng.shutdownAsync()
+	}
+	l.runCloseCallbacks(c)
+}
+
+func (l *loop) runCloseCallbacks(c *conn) {
+	cbs := c.closeCallbacks
+	c.closeCallbacks = nil
+	for _, cb := range cbs {
+		cb(c, nil)
+	}
+}

@@ -1,0 +1,192 @@
+// Package netloop is an event-driven networking framework: it serves TCP,
+// UDP and Unix sockets from a few event loops (one per core) driven by epoll
+// on Linux and kqueue on macOS and FreeBSD, instead of a goroutine per
+// connection. A protocol is a Handler whose callbacks run on the loop that
+// owns the connection; netloop owns the sockets, buffers, load balancing and
+// shutdown.
+//
+// The smallest server echoes what it reads:
+//
+//	type echo struct{ netloop.BuiltinHandler }
+//
+//	func (echo) OnTraffic(c netloop.Conn) netloop.Action {
+//		c.WriteTo(c) // hand every buffered byte back to the peer
+//		return netloop.None
+//	}
+//
+//	func main() { log.Fatal(netloop.Run(echo{}, "tcp://127.0.0.1:9000")) }
+//
+// Callbacks must not block: an event loop serves many connections, and a
+// callback that sleeps stalls them all. Move blocking work to a goroutine and
+// send its result with Conn.AsyncWrite.
+package netloop
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+)
+
+// Action tells the engine what to do after a callback returns.
+type Action int
+
+const (
+	// None keeps going.
+	None Action = iota
+	// Close closes the connection, after flushing what it has pending.
+	Close
+	// Shutdown stops the whole engine, as Engine.Stop does.
+	Shutdown
+)
+
+func (a Action) String() string {
+	switch a {
+	case None:
+		return "none"
+	case Close:
+		return "close"
+	case Shutdown:
+		return "shutdown"
+	}
+	return fmt.Sprintf("action(%d)", int(a))
+}
+
+// Handler receives the engine's events. Every callback runs on an event
+// loop goroutine and must not block. Embed BuiltinHandler to implement only
+// the callbacks you need.
+type Handler interface {
+	// OnBoot runs once when the engine is listening, before any
+	// connection is served. Returning Shutdown stops it at once.
+	OnBoot(eng Engine) Action
+	// OnShutdown runs once after every connection has closed, just
+	// before Run returns.
+	OnShutdown(eng Engine)
+	// OnOpen runs when a stream connection is accepted. out, if not
+	// empty, is written to it first. Not called for UDP.
+	OnOpen(c Conn) (out []byte, action Action)
+	// OnClose runs exactly once per stream connection, after its socket
+	// is closed. err is nil when this side closed it (Close action or
+	// Conn.Close), io.EOF when the peer closed it, ErrEngineShutdown when
+	// the engine stopped, or the socket error that ended it. Not called
+	// for UDP.
+	OnClose(c Conn, err error) Action
+	// OnTraffic runs when bytes (stream) or a datagram (UDP) arrive.
+	// Read them through c; bytes left unread stay buffered for the next
+	// call, which comes when more bytes arrive.
+	OnTraffic(c Conn) Action
+	// OnTick runs on the first event loop when WithTicker is on: first
+	// right after boot, then after each returned delay.
+	OnTick() (delay time.Duration, action Action)
+}
+
+// BuiltinHandler implements every Handler callback as a no-op. Embed it
+// and override what you need.
+type BuiltinHandler struct{}
+
+// OnBoot does nothing.
+func (BuiltinHandler) OnBoot(Engine) Action { return None }
+
+// OnShutdown does nothing.
+func (BuiltinHandler) OnShutdown(Engine) {}
+
+// OnOpen sends nothing.
+func (BuiltinHandler) OnOpen(Conn) ([]byte, Action) { return nil, None }
+
+// OnClose does nothing.
+func (BuiltinHandler) OnClose(Conn, error) Action { return None }
+
+// OnTraffic leaves the bytes buffered.
+func (BuiltinHandler) OnTraffic(Conn) Action { return None }
+
+// OnTick asks for the next tick in one second.
+func (BuiltinHandler) OnTick() (time.Duration, Action) { return time.Second, None }
+
+// Engine is a handle on a running engine, handed to OnBoot and
+// OnShutdown. Its methods are safe for concurrent use.
+type Engine struct {
+	e *engine
+}
+
+// Stop shuts the engine down: it stops accepting, flushes what every
+// connection has pending, closes them all and returns once Run has
+// returned. If ctx ends first, remaining connections are closed without
+// waiting for their writes and Stop returns ctx's error.
+func (eng Engine) Stop(ctx context.Context) error {
+	if eng.e == nil {
+		return ErrEngineNotRunning
+	}
+	return eng.e.stop(ctx)
+}
+
+// Addrs returns the addresses the engine listens on, with the ports the
+// kernel chose for ":0".
+func (eng Engine) Addrs() []net.Addr {
+	if eng.e == nil {
+		return nil
+	}
+	return append([]net.Addr(nil), eng.e.addrs...)
+}
+
+// CountConnections returns the number of open stream connections.
+func (eng Engine) CountConnections() int {
+	if eng.e == nil {
+		return 0
+	}
+	return int(eng.e.connCount.Load())
+}
+
+// Run serves one address until the engine stops. An address is
+// "network://host:port" with network one of tcp, tcp4, tcp6, udp, udp4,
+// udp6, or "unix:///path/to.sock"; without a scheme it is TCP.
+func Run(h Handler, addr string, opts ...Option) error {
+	return RunAll(h, []string{addr}, opts...)
+}
+
+// RunAll serves several addresses from one engine until it stops.
+func RunAll(h Handler, addrs []string, opts ...Option) error {
+	if h == nil {
+		return fmt.Errorf("%w: nil handler", ErrInvalidOption)
+	}
+	if len(addrs) == 0 {
+		return fmt.Errorf("%w: no address to serve", ErrInvalidOption)
+	}
+	o, err := buildOptions(opts)
+	if err != nil {
+		return err
+	}
+	eps := make([]endpoint, 0, len(addrs))
+	for _, a := range addrs {
+		ep, err := parseAddr(a)
+		if err != nil {
+			return err
+		}
+		eps = append(eps, ep)
+	}
+	return runEngine(h, eps, o)
+}
+
+// endpoint is one address to listen on.
+type endpoint struct {
+	network string // tcp, tcp4, tcp6, udp, udp4, udp6, unix
+	address string
+}
+
+func (ep endpoint) isStream() bool { return !strings.HasPrefix(ep.network, "udp") }
+
+func parseAddr(s string) (endpoint, error) {
+	network, address, ok := strings.Cut(s, "://")
+	if !ok {
+		network, address = "tcp", s
+	}
+	switch network {
+	case "tcp", "tcp4", "tcp6", "udp", "udp4", "udp6", "unix":
+	default:
+		return endpoint{}, fmt.Errorf("%w: %q: unknown network %q", ErrInvalidAddress, s, network)
+	}
+	if address == "" {
+		return endpoint{}, fmt.Errorf("%w: %q: empty address", ErrInvalidAddress, s)
+	}
+	return endpoint{network: network, address: address}, nil
+}

@@ -1,0 +1,209 @@
+package netloop
+
+import (
+	"fmt"
+	"log/slog"
+	"runtime"
+	"time"
+)
+
+// LoadBalancing picks the event loop for each accepted connection.
+type LoadBalancing int
+
+const (
+	// RoundRobin hands connections to the loops in turn.
+	RoundRobin LoadBalancing = iota
+	// LeastConnections picks the loop with the fewest open connections.
+	LeastConnections
+	// SourceAddrHash picks the loop by a hash of the peer's IP address,
+	// so one client host always lands on the same loop.
+	SourceAddrHash
+)
+
+func (lb LoadBalancing) String() string {
+	switch lb {
+	case RoundRobin:
+		return "round-robin"
+	case LeastConnections:
+		return "least-connections"
+	case SourceAddrHash:
+		return "source-addr-hash"
+	}
+	return fmt.Sprintf("LoadBalancing(%d)", int(lb))
+}
+
+// Options configure an engine. Start from the defaults with the With*
+// functions; each field's doc gives its default.
+type Options struct {
+	// Multicore runs one event loop per CPU. Default false (one loop).
+	Multicore bool
+	// NumLoops sets the exact number of event loops; it overrides
+	// Multicore when > 0.
+	NumLoops int
+	// LoadBalancing picks a loop for each accepted connection. Default
+	// RoundRobin. Ignored with ReusePort, where the kernel balances.
+	LoadBalancing LoadBalancing
+	// ReusePort gives every loop its own listening socket for each TCP or
+	// UDP address (SO_REUSEPORT) and lets the kernel spread connections;
+	// it also lets several processes share a port. Default false.
+	ReusePort bool
+	// ReuseAddr sets SO_REUSEADDR on listeners, so a restarted server can
+	// bind while old connections linger in TIME_WAIT. Default true.
+	ReuseAddr bool
+	// Backlog is the listen queue length; 0 means the system maximum.
+	Backlog int
+	// EdgeTriggered registers sockets edge-triggered (EPOLLET, EV_CLEAR):
+	// fewer wake-ups, but each event reads until the socket is empty.
+	// Default false (level-triggered, one read per event, fairer).
+	EdgeTriggered bool
+	// LockOSThread locks each event loop to its own OS thread. Default
+	// false.
+	LockOSThread bool
+	// TCPNoDelay disables Nagle's algorithm on TCP connections. Default
+	// true: an event loop writes whole messages, so delaying them only adds
+	// latency.
+	TCPNoDelay bool
+	// TCPKeepAlive enables TCP keepalive after this much idle time; 0
+	// leaves it off. Default 0.
+	TCPKeepAlive time.Duration
+	// TCPKeepInterval is the time between keepalive probes; 0 keeps the
+	// system default.
+	TCPKeepInterval time.Duration
+	// TCPKeepCount is the number of unanswered probes before the
+	// connection is dropped; 0 keeps the system default.
+	TCPKeepCount int
+	// SocketRecvBuffer and SocketSendBuffer set SO_RCVBUF and SO_SNDBUF
+	// in bytes; 0 keeps the system default.
+	SocketRecvBuffer int
+	SocketSendBuffer int
+	// Linger sets SO_LINGER in seconds on TCP connections; negative (the
+	// default, -1) keeps the system behaviour, 0 resets connections on
+	// close instead of a FIN handshake.
+	Linger int
+	// ReadBufferSize is the size of each loop's scratch read buffer, the
+	// most one read(2) takes. Default 64 KiB.
+	ReadBufferSize int
+	// Ticker enables Handler.OnTick. Default false.
+	Ticker bool
+	// DrainTimeout bounds how long a Shutdown action waits for pending
+	// writes before closing connections anyway. Default 5 s. (Engine.Stop
+	// takes its bound from its context instead.)
+	DrainTimeout time.Duration
+	// Logger receives the engine's logs. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// Option changes one field of Options.
+type Option func(*Options)
+
+func defaultOptions() Options {
+	return Options{
+		ReuseAddr:      true,
+		TCPNoDelay:     true,
+		Linger:         -1,
+		ReadBufferSize: 64 << 10,
+		DrainTimeout:   5 * time.Second,
+	}
+}
+
+func buildOptions(opts []Option) (Options, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o, o.validate()
+}
+
+func (o *Options) validate() error {
+	switch {
+	case o.NumLoops < 0:
+		return fmt.Errorf("%w: NumLoops %d is negative", ErrInvalidOption, o.NumLoops)
+	case o.NumLoops > 4096:
+		return fmt.Errorf("%w: NumLoops %d is more than 4096", ErrInvalidOption, o.NumLoops)
+	case o.LoadBalancing < RoundRobin || o.LoadBalancing > SourceAddrHash:
+		return fmt.Errorf("%w: unknown load balancing %d", ErrInvalidOption, int(o.LoadBalancing))
+	case o.Backlog < 0:
+		return fmt.Errorf("%w: Backlog %d is negative", ErrInvalidOption, o.Backlog)
+	case o.TCPKeepAlive < 0 || o.TCPKeepInterval < 0 || o.TCPKeepCount < 0:
+		return fmt.Errorf("%w: negative TCP keepalive setting", ErrInvalidOption)
+	case o.SocketRecvBuffer < 0 || o.SocketSendBuffer < 0:
+		return fmt.Errorf("%w: negative socket buffer size", ErrInvalidOption)
+	case o.ReadBufferSize < 512 || o.ReadBufferSize > 64<<20:
+		return fmt.Errorf("%w: ReadBufferSize %d is outside 512 B .. 64 MiB", ErrInvalidOption, o.ReadBufferSize)
+	case o.DrainTimeout <= 0:
+		return fmt.Errorf("%w: DrainTimeout %v must be positive", ErrInvalidOption, o.DrainTimeout)
+	}
+	return nil
+}
+
+// numLoops resolves Multicore and NumLoops into a loop count.
+func (o *Options) numLoops() int {
+	switch {
+	case o.NumLoops > 0:
+		return o.NumLoops
+	case o.Multicore:
+		return runtime.NumCPU()
+	}
+	return 1
+}
+
+// WithOptions replaces all options with o (fields left zero get zero, not
+// the defaults).
+func WithOptions(o Options) Option { return func(p *Options) { *p = o } }
+
+// WithMulticore runs one event loop per CPU.
+func WithMulticore(on bool) Option { return func(o *Options) { o.Multicore = on } }
+
+// WithNumLoops sets the exact number of event loops.
+func WithNumLoops(n int) Option { return func(o *Options) { o.NumLoops = n } }
+
+// WithLoadBalancing picks the algorithm that assigns connections to loops.
+func WithLoadBalancing(lb LoadBalancing) Option { return func(o *Options) { o.LoadBalancing = lb } }
+
+// WithReusePort gives every loop its own SO_REUSEPORT listener.
+func WithReusePort(on bool) Option { return func(o *Options) { o.ReusePort = on } }
+
+// WithReuseAddr sets SO_REUSEADDR on listeners.
+func WithReuseAddr(on bool) Option { return func(o *Options) { o.ReuseAddr = on } }
+
+// WithBacklog sets the listen queue length.
+func WithBacklog(n int) Option { return func(o *Options) { o.Backlog = n } }
+
+// WithEdgeTriggered selects edge-triggered polling.
+func WithEdgeTriggered(on bool) Option { return func(o *Options) { o.EdgeTriggered = on } }
+
+// WithLockOSThread locks each event loop to an OS thread.
+func WithLockOSThread(on bool) Option { return func(o *Options) { o.LockOSThread = on } }
+
+// WithTCPNoDelay sets TCP_NODELAY on TCP connections (default on).
+func WithTCPNoDelay(on bool) Option { return func(o *Options) { o.TCPNoDelay = on } }
+
+// WithTCPKeepAlive turns on TCP keepalive: first probe after idle, then
+// every interval, dropping the connection after count unanswered probes.
+// Zero interval or count keep the system defaults.
+func WithTCPKeepAlive(idle, interval time.Duration, count int) Option {
+	return func(o *Options) { o.TCPKeepAlive, o.TCPKeepInterval, o.TCPKeepCount = idle, interval, count }
+}
+
+// WithSocketBuffers sets SO_RCVBUF and SO_SNDBUF (0 keeps a default).
+func WithSocketBuffers(recv, send int) Option {
+	return func(o *Options) { o.SocketRecvBuffer, o.SocketSendBuffer = recv, send }
+}
+
+// WithLinger sets SO_LINGER in seconds (negative: system default).
+func WithLinger(sec int) Option { return func(o *Options) { o.Linger = sec } }
+
+// WithReadBufferSize sets the per-loop scratch read buffer size.
+func WithReadBufferSize(n int) Option { return func(o *Options) { o.ReadBufferSize = n } }
+
+// WithTicker enables Handler.OnTick.
+func WithTicker(on bool) Option { return func(o *Options) { o.Ticker = on } }
+
+// WithDrainTimeout bounds the flush a Shutdown action waits for.
+func WithDrainTimeout(d time.Duration) Option { return func(o *Options) { o.DrainTimeout = d } }
+
+// WithLogger sets the engine's logger.
+func WithLogger(l *slog.Logger) Option { return func(o *Options) { o.Logger = l } }
