@@ -82,15 +82,18 @@ func (l *loop) refuseOne(ln *listener) bool {
 	if a.spare >= 0 {
 		unix.Close(a.spare)
 		a.spare = -1
-		if fd, _, err := socket.Accept(ln.fd); err == nil {
+		// Linux reports EMFILE before looking at the queue, so this accept
+		// is also what tells whether anyone is still waiting.
+		fd, _, err := socket.Accept(ln.fd)
+		if err == nil {
 			unix.Close(fd)
 			a.refused++
+			if a.refused == 1 || a.refused%1000 == 0 {
+				l.eng.log.Warn("netloop: out of file descriptors; refusing connections", "addr", ln.addr.String(), "refused", a.refused)
+			}
 		}
 		a.reserve()
-		if a.refused == 1 || a.refused%1000 == 0 {
-			l.eng.log.Warn("netloop: out of file descriptors; refusing connections", "addr", ln.addr.String(), "refused", a.refused)
-		}
-		return a.spare >= 0
+		return err == nil && a.spare >= 0
 	}
 	a.backoff = min(max(2*a.backoff, minAcceptBackoff), maxAcceptBackoff)
 	a.resumeAt = time.Now().Add(a.backoff)

@@ -45,6 +45,7 @@ type loop struct {
 	nextTick time.Time
 	draining bool
 	stopped  bool
+	polls    uint64 // Wait calls; tests use it to prove the loop is not spinning
 }
 
 func newLoop(e *engine, idx int) (*loop, error) {
@@ -81,6 +82,7 @@ func (l *loop) run() {
 		l.nextTick = time.Now()
 	}
 	for !l.stopped {
+		l.polls++
 		woken, err := l.poller.Wait(l.timeout(), l.onEvent)
 		if err != nil {
 			l.eng.fail(err)

@@ -1,0 +1,73 @@
+//go:build (linux || darwin || freebsd) && !netloop_netengine
+
+package netloop
+
+import (
+	"io"
+	"testing"
+)
+
+// TestEchoSteadyStateAllocatesNothing proves invariant 6: once warm, an
+// echo round trip allocates nothing, on the server or in the client.
+func TestEchoSteadyStateAllocatesNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []Option
+	}{
+		{"level", nil},
+		{"edge", []Option{WithEdgeTriggered(true)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, addr := serveOne(t, echoHandler{}, "tcp://127.0.0.1:0", tc.opts...)
+			c := dial(t, addr)
+			msg := pattern(512)
+			buf := make([]byte, len(msg))
+			roundTrip := func() {
+				if _, err := c.Write(msg); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := io.ReadFull(c, buf); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := 0; i < 100; i++ {
+				roundTrip() // warm up buffers and the runtime
+			}
+			if avg := testing.AllocsPerRun(2000, roundTrip); avg != 0 {
+				t.Errorf("echo round trip allocates %.2f times, want 0", avg)
+			}
+		})
+	}
+}
+
+// partialConsumer reads only whole 4-byte records, leaving partial ones
+// buffered: the path where leftover bytes are kept between reads.
+type partialConsumer struct{ BuiltinHandler }
+
+func (partialConsumer) OnTraffic(c Conn) Action {
+	for c.InboundBuffered() >= 4 {
+		b, _ := c.Next(4)
+		c.Write(b)
+	}
+	return None
+}
+
+func TestLeftoverPathAllocatesNothing(t *testing.T) {
+	_, addr := serveOne(t, partialConsumer{}, "tcp://127.0.0.1:0")
+	c := dial(t, addr)
+	half := []byte("ab")
+	buf := make([]byte, 4)
+	roundTrip := func() {
+		c.Write(half)
+		c.Write(half)
+		if _, err := io.ReadFull(c, buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 100; i++ {
+		roundTrip()
+	}
+	if avg := testing.AllocsPerRun(1000, roundTrip); avg != 0 {
+		t.Errorf("split-record round trip allocates %.2f times, want 0", avg)
+	}
+}
