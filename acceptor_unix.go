@@ -1,4 +1,4 @@
-//go:build linux || darwin || freebsd
+//go:build (linux || darwin || freebsd) && !netloop_netengine
 
 package netloop
 
@@ -115,7 +115,7 @@ func (l *loop) resumeAccept() {
 	for _, ln := range l.listeners {
 		if ln.paused {
 			ln.paused = false
-			l.poller.Modify(ln.fd, poller.Read)
+			l.poller.Modify(ln.fd, poller.Read|poller.Level)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-//go:build linux || darwin || freebsd
+//go:build (linux || darwin || freebsd) && !netloop_netengine
 
 package netloop
 
@@ -35,7 +35,7 @@ func (l *loop) addListener(ln *listener) {
 // startListeners registers the loop's listeners with its poller.
 func (l *loop) startListeners() error {
 	for _, ln := range l.listeners {
-		if err := l.poller.Add(ln.fd, poller.Read); err != nil {
+		if err := l.poller.Add(ln.fd, poller.Read|poller.Level); err != nil {
 			return err
 		}
 	}

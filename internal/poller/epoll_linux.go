@@ -56,7 +56,7 @@ func (p *Poller) mask(in Interest) uint32 {
 	if in&Write != 0 {
 		m |= unix.EPOLLOUT
 	}
-	if p.edge {
+	if p.edge && in&Level == 0 {
 		m |= unix.EPOLLET
 	}
 	return m

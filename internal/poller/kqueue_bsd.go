@@ -40,12 +40,12 @@ func Open(edge bool) (*Poller, error) {
 	return p, nil
 }
 
-func (p *Poller) change(fd int, filter int16, on bool) unix.Kevent_t {
+func (p *Poller) change(fd int, filter int16, on, level bool) unix.Kevent_t {
 	ev := unix.Kevent_t{Filter: filter}
 	unix.SetKevent(&ev, fd, int(filter), unix.EV_DELETE)
 	if on {
 		ev.Flags = unix.EV_ADD | unix.EV_ENABLE
-		if p.edge {
+		if p.edge && !level {
 			ev.Flags |= unix.EV_CLEAR
 		}
 	}
@@ -53,8 +53,8 @@ func (p *Poller) change(fd int, filter int16, on bool) unix.Kevent_t {
 }
 
 func (p *Poller) apply(fd int, in Interest, add bool) error {
-	p.changes[0] = p.change(fd, unix.EVFILT_READ, in&Read != 0)
-	p.changes[1] = p.change(fd, unix.EVFILT_WRITE, in&Write != 0)
+	p.changes[0] = p.change(fd, unix.EVFILT_READ, in&Read != 0, in&Level != 0)
+	p.changes[1] = p.change(fd, unix.EVFILT_WRITE, in&Write != 0, in&Level != 0)
 	for i := range p.changes {
 		ch := p.changes[i : i+1]
 		if ch[0].Flags&unix.EV_DELETE != 0 && add {

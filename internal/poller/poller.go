@@ -13,6 +13,10 @@ type Interest uint8
 const (
 	Read Interest = 1 << iota
 	Write
+	// Level keeps this fd level-triggered in an edge-triggered poller.
+	// Listeners use it: they take a bounded batch per event and rely on
+	// being told again about the rest.
+	Level
 )
 
 // Event is what Wait reports for one file descriptor.
