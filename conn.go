@@ -3,6 +3,7 @@ package netloop
 import (
 	"io"
 	"net"
+	"time"
 )
 
 // AsyncCallback runs on the connection's event loop when an asynchronous
@@ -78,6 +79,21 @@ type Conn interface {
 	// CloseWithCallback is Close, then cb on the loop once closed.
 	// Safe for concurrent use.
 	CloseWithCallback(cb AsyncCallback) error
+
+	// Writable reports whether the outbound buffer is below its high
+	// water mark; when it is not, netloop has stopped reading from the
+	// connection, and producers should wait for OnWritabilityChanged.
+	// Call only on the connection's event loop.
+	Writable() bool
+	// SetWriteWaterMarks overrides the engine's water marks for this
+	// connection. Call only on the connection's event loop.
+	SetWriteWaterMarks(low, high int) error
+	// SetIdleTimeout, SetReadTimeout and SetWriteTimeout override the
+	// engine's timeouts for this connection (0 disables). Call only on
+	// the connection's event loop.
+	SetIdleTimeout(d time.Duration)
+	SetReadTimeout(d time.Duration)
+	SetWriteTimeout(d time.Duration)
 
 	// Context returns the value set with SetContext. Call only on the
 	// connection's event loop.

@@ -36,6 +36,9 @@ type conn struct {
 	inbound buffer.Linear // unread bytes kept between OnTraffic calls
 	view    []byte        // during OnTraffic: the unread bytes
 	reading bool          // view is live (inside OnTraffic)
+	paused  bool          // reading stopped: outbound is above the high water mark
+	parked  bool          // the reader waits for resume, held back by paused
+	ext     *connExt      // rarely used state, allocated on first use
 
 	fresh   []byte        // handed over: the reader's last read
 	readErr error         // handed over: the error that ended it
@@ -50,8 +53,8 @@ type conn struct {
 	flush     chan struct{} // tells the writer to write vecs; closed with the conn
 	onWritten func()        // l.serveWritten(c), bound once
 
-	closeReason    error
-	closeCallbacks []AsyncCallback
+	err         error // recorded during a callback, acted on after it (see settle)
+	closeReason error
 
 	ctx        any
 	localAddr  net.Addr
@@ -76,20 +79,22 @@ func newConn(nc net.Conn, l *loop) *conn {
 // Write queues b for the writer goroutine: the loop never blocks on a
 // socket, so every byte goes through the outbound buffer.
 func (c *conn) Write(b []byte) (int, error) {
-	if c.state != connOpen {
-		return 0, ErrClosed
+	if err := c.writable(); err != nil {
+		return 0, err
 	}
 	if c.udp {
 		return c.sendTo(b)
 	}
-	c.outbound.Write(c.loop.pool, b)
-	c.loop.startWrite(c)
+	if err := c.room(len(b)); err != nil {
+		return 0, err
+	}
+	c.buffer(b)
 	return len(b), nil
 }
 
 func (c *conn) Writev(bs [][]byte) (int, error) {
-	if c.state != connOpen {
-		return 0, ErrClosed
+	if err := c.writable(); err != nil {
+		return 0, err
 	}
 	total := 0
 	for _, b := range bs {
@@ -98,11 +103,40 @@ func (c *conn) Writev(bs [][]byte) (int, error) {
 	if c.udp {
 		return c.sendTo(joinBytes(bs, total))
 	}
-	for _, b := range bs {
-		c.outbound.Write(c.loop.pool, b)
+	if err := c.room(total); err != nil {
+		return 0, err
 	}
-	c.loop.startWrite(c)
+	for _, b := range bs {
+		c.buffer(b)
+	}
 	return total, nil
+}
+
+// room fails a write of n bytes that would grow the outbound buffer past
+// MaxOutbound.
+func (c *conn) room(n int) error {
+	if c.outbound.Len()+n > c.loop.eng.opts.MaxOutbound {
+		return ErrOutboundFull
+	}
+	return nil
+}
+
+// buffer queues b for the writer and applies the water marks.
+func (c *conn) buffer(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	l := c.loop
+	stalled := c.outbound.Len() == 0
+	c.outbound.Write(l.pool, b)
+	if stalled {
+		l.writeStalled(c) // after the write: the deadline counts only pending output
+	}
+	if !c.paused && c.outbound.Len() > c.highWater() {
+		c.paused = true
+		l.writability(c, false)
+	}
+	l.startWrite(c)
 }
 
 func joinBytes(bs [][]byte, total int) []byte {
@@ -145,6 +179,17 @@ func (c *conn) Flush() error {
 }
 
 func (c *conn) OutboundBuffered() int { return c.outbound.Len() }
+
+// writable reports why the connection cannot take more bytes, if it can't.
+func (c *conn) writable() error {
+	switch {
+	case c.state != connOpen:
+		return ErrClosed
+	case c.err != nil:
+		return c.err
+	}
+	return nil
+}
 
 // sendTo sends one datagram from the loop. Unlike a stream write it needs
 // no writer goroutine: a UDP send waits at most for the socket buffer to
@@ -193,3 +238,44 @@ func (c *conn) RemoteAddr() net.Addr { return c.remoteAddr }
 
 // Fd returns -1: package net keeps descriptors to itself.
 func (c *conn) Fd() int { return -1 }
+
+func (c *conn) Writable() bool { return !c.paused }
+
+func (c *conn) SetWriteWaterMarks(low, high int) error {
+	if err := validWaterMarks(low, high, c.loop.eng.opts.MaxOutbound); err != nil {
+		return err
+	}
+	e := c.extra()
+	e.low, e.high = low, high
+	return nil
+}
+
+func (c *conn) highWater() int {
+	if c.ext != nil && c.ext.high > 0 {
+		return c.ext.high
+	}
+	return c.loop.eng.opts.WriteHighWater
+}
+
+func (c *conn) lowWater() int {
+	if c.ext != nil && c.ext.high > 0 {
+		return c.ext.low
+	}
+	return c.loop.eng.opts.WriteLowWater
+}
+
+// connExt holds what most connections never use, so that an idle
+// connection stays small.
+type connExt struct {
+	low, high      int // water marks overriding the engine's; high 0 = unset
+	closeCallbacks []AsyncCallback
+	timeouts
+}
+
+func (c *conn) extra() *connExt {
+	if c.ext == nil {
+		c.ext = &connExt{}
+		c.ext.timer.Value = c
+	}
+	return c.ext
+}

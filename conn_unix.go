@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/netloop/netloop/buffer"
+	"github.com/netloop/netloop/internal/poller"
 	"github.com/netloop/netloop/internal/socket"
 )
 
@@ -33,16 +34,17 @@ type conn struct {
 	// loop, so that their calls fail fast.
 	closed atomic.Bool
 
-	inbound  buffer.Linear // unread bytes kept between OnTraffic calls
-	view     []byte        // during OnTraffic: the unread bytes
-	reading  bool          // view is live (inside OnTraffic)
-	outbound buffer.Chain  // bytes the kernel has not taken yet
-	armed    bool          // write readiness is being watched
-	eof      bool          // the peer has half-closed: nothing more to read
+	inbound  buffer.Linear   // unread bytes kept between OnTraffic calls
+	view     []byte          // during OnTraffic: the unread bytes
+	reading  bool            // view is live (inside OnTraffic)
+	outbound buffer.Chain    // bytes the kernel has not taken yet
+	interest poller.Interest // what the poller watches for now
+	eof      bool            // the peer has half-closed: nothing more to read
+	paused   bool            // reading stopped: outbound is above the high water mark
+	ext      *connExt        // rarely used state, allocated on first use
 
-	err            error // socket error met by a write, acted on after the callback
-	closeReason    error
-	closeCallbacks []AsyncCallback
+	err         error // socket error met by a write, acted on after the callback
+	closeReason error
 
 	ctx        any
 	localAddr  net.Addr
@@ -138,8 +140,11 @@ func (c *conn) Write(b []byte) (int, error) {
 	if c.udp {
 		return c.sendTo(b)
 	}
+	if err := c.room(len(b)); err != nil {
+		return 0, err
+	}
 	if c.outbound.Len() > 0 {
-		c.outbound.Write(c.loop.pool, b)
+		c.buffer(b)
 		return len(b), nil
 	}
 	n, err := c.loop.write(c, b)
@@ -147,10 +152,33 @@ func (c *conn) Write(b []byte) (int, error) {
 		return n, err
 	}
 	if n < len(b) {
-		c.outbound.Write(c.loop.pool, b[n:])
-		c.loop.armWrite(c)
+		c.buffer(b[n:])
 	}
 	return len(b), nil
+}
+
+// room fails a write of n bytes that would grow the outbound buffer past
+// MaxOutbound.
+func (c *conn) room(n int) error {
+	if c.outbound.Len()+n > c.loop.eng.opts.MaxOutbound {
+		return ErrOutboundFull
+	}
+	return nil
+}
+
+// buffer keeps b for the next flush and applies the water marks.
+func (c *conn) buffer(b []byte) {
+	l := c.loop
+	wasEmpty := c.outbound.Len() == 0
+	c.outbound.Write(l.pool, b)
+	if wasEmpty {
+		l.writeStalled(c)
+	}
+	if !c.paused && c.outbound.Len() > c.highWater() {
+		c.paused = true
+		l.writability(c, false)
+	}
+	l.watch(c)
 }
 
 func (c *conn) Writev(bs [][]byte) (int, error) {
@@ -164,26 +192,23 @@ func (c *conn) Writev(bs [][]byte) (int, error) {
 	if c.udp {
 		return c.sendTo(joinBytes(bs, total))
 	}
-	if c.outbound.Len() > 0 {
-		for _, b := range bs {
-			c.outbound.Write(c.loop.pool, b)
-		}
-		return total, nil
+	if err := c.room(total); err != nil {
+		return 0, err
 	}
-	n, err := c.loop.writev(c, bs)
-	if err != nil {
-		return n, err
+	n := 0
+	if c.outbound.Len() == 0 {
+		var err error
+		if n, err = c.loop.writev(c, bs); err != nil {
+			return n, err
+		}
 	}
 	for _, b := range bs {
 		if n >= len(b) {
 			n -= len(b)
 			continue
 		}
-		c.outbound.Write(c.loop.pool, b[n:])
+		c.buffer(b[n:])
 		n = 0
-	}
-	if c.outbound.Len() > 0 {
-		c.loop.armWrite(c)
 	}
 	return total, nil
 }
@@ -293,3 +318,44 @@ func (c *conn) SetContext(ctx any)   { c.ctx = ctx }
 func (c *conn) LocalAddr() net.Addr  { return c.localAddr }
 func (c *conn) RemoteAddr() net.Addr { return c.remoteAddr }
 func (c *conn) Fd() int              { return c.fd }
+
+func (c *conn) Writable() bool { return !c.paused }
+
+func (c *conn) SetWriteWaterMarks(low, high int) error {
+	if err := validWaterMarks(low, high, c.loop.eng.opts.MaxOutbound); err != nil {
+		return err
+	}
+	e := c.extra()
+	e.low, e.high = low, high
+	return nil
+}
+
+func (c *conn) highWater() int {
+	if c.ext != nil && c.ext.high > 0 {
+		return c.ext.high
+	}
+	return c.loop.eng.opts.WriteHighWater
+}
+
+func (c *conn) lowWater() int {
+	if c.ext != nil && c.ext.high > 0 {
+		return c.ext.low
+	}
+	return c.loop.eng.opts.WriteLowWater
+}
+
+// connExt holds what most connections never use, so that an idle
+// connection stays small.
+type connExt struct {
+	low, high      int // water marks overriding the engine's; high 0 = unset
+	closeCallbacks []AsyncCallback
+	timeouts
+}
+
+func (c *conn) extra() *connExt {
+	if c.ext == nil {
+		c.ext = &connExt{}
+		c.ext.timer.Value = c
+	}
+	return c.ext
+}

@@ -115,6 +115,9 @@ func echoRandom(addr net.Addr, seed uint64) error {
 }
 
 func firstDiff(a, b []byte) int {
+	if bytes.Equal(a, b) {
+		return -1
+	}
 	for i := range min(len(a), len(b)) {
 		if a[i] != b[i] {
 			return i

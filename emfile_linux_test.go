@@ -90,7 +90,6 @@ func TestAcceptSurvivesFdExhaustion(t *testing.T) {
 	for _, c := range held[:3] {
 		c.Close()
 	}
-	held = held[3:]
 	if !eventually(func() bool {
 		c, err := net.DialTimeout("tcp", addr, testTimeout)
 		if err != nil {

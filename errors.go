@@ -1,6 +1,9 @@
 package netloop
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 var (
 	// ErrClosed is returned by writes to, and passed to callbacks of, a
@@ -16,6 +19,23 @@ var (
 	ErrInvalidOption = errors.New("netloop: invalid option")
 	// ErrInvalidAddress wraps address parsing failures.
 	ErrInvalidAddress = errors.New("netloop: invalid address")
+	// ErrTimeout matches every timeout that closes a connection.
+	ErrTimeout = errors.New("netloop: timeout")
+	// ErrIdleTimeout closes a connection with no traffic either way.
+	ErrIdleTimeout = fmt.Errorf("%w: idle", ErrTimeout)
+	// ErrReadTimeout closes a connection that received nothing.
+	ErrReadTimeout = fmt.Errorf("%w: nothing read", ErrTimeout)
+	// ErrWriteTimeout closes a connection whose output did not drain.
+	ErrWriteTimeout = fmt.Errorf("%w: pending writes did not drain", ErrTimeout)
+	// ErrPanic is the reason OnClose gets when a handler callback for the
+	// connection panicked (with PanicRecovery on).
+	ErrPanic = errors.New("netloop: handler panicked")
+	// ErrOutboundFull is returned by a write that would grow the outbound
+	// buffer past MaxOutbound; nothing of it is written.
+	ErrOutboundFull = errors.New("netloop: outbound buffer full")
+	// ErrInboundFull closes a connection whose handler left more than
+	// MaxInbound bytes unread.
+	ErrInboundFull = errors.New("netloop: inbound buffer full")
 	// ErrUnsupported is returned by operations a connection's kind or
 	// platform cannot do (for example Writev on UDP is one datagram).
 	ErrUnsupported = errors.New("netloop: unsupported operation")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/netloop/netloop/buffer"
+	"github.com/netloop/netloop/internal/timingwheel"
 )
 
 // poolLimit is how many idle buffer bytes one loop keeps for reuse.
@@ -28,37 +29,90 @@ type loop struct {
 	wake  chan struct{} // holds one token while tasks wait
 	load  atomic.Int64  // connections assigned here (least-connections)
 
-	ticker   *time.Timer // loop 0 with Ticker on; nil otherwise
+	// epoch is when the loop started; now is the time since, refreshed
+	// once per wake-up, and what connections stamp their activity with.
+	epoch    time.Time
+	now      time.Duration
+	wheel    *timingwheel.Wheel
+	alarm    *time.Timer // fires for the next tick or wheel deadline
+	writable WritabilityHandler // the handler, if it asks for writability events
+	expireFn func(*timingwheel.Timer)
+
+	ticking  bool
+	nextTick time.Time
 	draining bool
 }
 
 func newLoop(e *engine, idx int) *loop {
-	return &loop{
-		idx:   idx,
-		eng:   e,
-		h:     e.h,
-		pool:  buffer.NewPool(poolLimit),
-		conns: make(map[*conn]struct{}),
-		wake:  make(chan struct{}, 1),
+	l := &loop{
+		idx:     idx,
+		eng:     e,
+		h:       e.h,
+		pool:    buffer.NewPool(poolLimit),
+		conns:   make(map[*conn]struct{}),
+		wake:    make(chan struct{}, 1),
+		epoch:   time.Now(),
+		alarm:   time.NewTimer(time.Hour),
+		ticking: idx == 0 && e.opts.Ticker,
 	}
+	l.alarm.Stop()
+	l.wheel = timingwheel.New(wheelTick, wheelSlots, l.epoch)
+	l.writable, _ = e.h.(WritabilityHandler)
+	l.expireFn = l.expire
+	return l
 }
 
-// run serves tasks and ticks until a drain has closed every connection.
+// run serves tasks and timers until a drain has closed every connection.
 func (l *loop) run() {
-	var tick <-chan time.Time
-	if l.idx == 0 && l.eng.opts.Ticker {
-		l.ticker = time.NewTimer(0) // the first tick comes right after boot
-		tick = l.ticker.C
-	}
+	l.nextTick = l.epoch // the first tick comes right after boot
 	for !l.draining || len(l.conns) > 0 {
+		l.setAlarm()
+		woken := false
 		select {
 		case <-l.wake:
+			woken = true
+		case <-l.alarm.C:
+		}
+		l.now = time.Since(l.epoch)
+		if woken {
 			l.runTasks()
-		case <-tick:
-			l.tick()
+		}
+		l.timers()
+	}
+	l.alarm.Stop()
+	l.exit()
+}
+
+// setAlarm sets the alarm for the next tick or connection deadline.
+func (l *loop) setAlarm() {
+	var next time.Time
+	if l.ticking && !l.draining {
+		next = l.nextTick
+	}
+	now := time.Now()
+	if d := l.wheel.Until(now); d >= 0 {
+		if w := now.Add(d); next.IsZero() || w.Before(next) {
+			next = w
 		}
 	}
-	l.exit()
+	if next.IsZero() {
+		l.alarm.Stop()
+		return
+	}
+	l.alarm.Reset(next.Sub(now))
+}
+
+func (l *loop) timers() {
+	now := l.epoch.Add(l.now)
+	l.wheel.Advance(now, l.expireFn)
+	if l.ticking && !l.draining && !now.Before(l.nextTick) {
+		delay, action := l.onTick()
+		l.nextTick = now.Add(max(delay, 0))
+		if action == Shutdown {
+			l.ticking = false // no tick after the one that asked to stop
+			l.eng.shutdownAsync()
+		}
+	}
 }
 
 // post queues t and wakes the loop. Safe for concurrent use.
@@ -95,7 +149,7 @@ func (l *loop) runTask(t *task) {
 	}
 	if c.state == connClosed {
 		if t.cb != nil {
-			t.cb(c, ErrClosed)
+			l.callback(t.cb, c, ErrClosed)
 		}
 		return
 	}
@@ -106,29 +160,17 @@ func (l *loop) runTask(t *task) {
 	case opWritev:
 		_, err = c.Writev(t.bs)
 	case opClose:
-		l.closeConn(c, nil)
 		if t.cb != nil {
-			c.closeCallbacks = append(c.closeCallbacks, t.cb)
-			if c.state == connClosed {
-				l.runCloseCallbacks(c)
-			}
+			e := c.extra()
+			e.closeCallbacks = append(e.closeCallbacks, t.cb)
 		}
+		l.closeConn(c, nil)
 		return
 	}
 	if t.cb != nil {
-		t.cb(c, err)
+		l.callback(t.cb, c, err)
 	}
-}
-
-func (l *loop) tick() {
-	if l.draining {
-		return
-	}
-	delay, action := l.h.OnTick()
-	l.ticker.Reset(max(delay, 0))
-	if action == Shutdown {
-		l.eng.shutdownAsync()
-	}
+	l.settle(c, None)
 }
 
 // register starts serving a connection handed over by an acceptor.
@@ -142,15 +184,21 @@ func (l *loop) register(c *conn) {
 	l.eng.connCount.Add(1)
 	l.eng.io.Go(c.readLoop)
 	l.eng.io.Go(c.writeLoop)
-	out, action := l.h.OnOpen(c)
-	if len(out) > 0 {
+	l.applyTimeouts(c)
+	out, action := l.onOpen(c)
+	if len(out) > 0 && c.err == nil {
 		c.Write(out)
 	}
 	l.settle(c, action)
 }
 
-// settle acts on the action a callback returned.
+// settle acts on what a callback left behind: an error recorded on the
+// connection (a panic, too much unread input), or the action it returned.
 func (l *loop) settle(c *conn, action Action) {
+	if c.err != nil && c.state != connClosed {
+		l.finish(c, c.err)
+		return
+	}
 	switch action {
 	case Close:
 		l.closeConn(c, nil)
@@ -166,9 +214,6 @@ func (l *loop) drain() {
 		return
 	}
 	l.draining = true
-	if l.ticker != nil {
-		l.ticker.Stop()
-	}
 	for c := range l.conns {
 		l.closeConn(c, ErrEngineShutdown)
 	}
@@ -192,7 +237,7 @@ func (l *loop) exit() {
 			t.c.nc.Close()
 			l.load.Add(-1)
 		case t.cb != nil:
-			t.cb(t.c, ErrEngineShutdown)
+			l.callback(t.cb, t.c, ErrEngineShutdown)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/netloop/netloop/buffer"
 	"github.com/netloop/netloop/internal/poller"
+	"github.com/netloop/netloop/internal/timingwheel"
 )
 
 // poolLimit is how many idle buffer bytes one loop keeps for reuse.
@@ -41,6 +42,14 @@ type loop struct {
 	notified atomic.Bool  // a wake-up is already on its way
 	load     atomic.Int64 // connections assigned here (least-connections)
 
+	// epoch is when the loop started; now is the time since, refreshed
+	// once per poll, and what connections stamp their activity with.
+	epoch    time.Time
+	now      time.Duration
+	wheel    *timingwheel.Wheel
+	writable WritabilityHandler // the handler, if it asks for writability events
+	expireFn func(*timingwheel.Timer)
+
 	ticking  bool
 	nextTick time.Time
 	draining bool
@@ -66,6 +75,10 @@ func newLoop(e *engine, idx int) (*loop, error) {
 	}
 	l.acc.spare = -1
 	l.onEvent = l.event
+	l.expireFn = l.expire
+	l.epoch = time.Now()
+	l.wheel = timingwheel.New(wheelTick, wheelSlots, l.epoch)
+	l.writable, _ = e.h.(WritabilityHandler)
 	return l, nil
 }
 
@@ -83,13 +96,16 @@ func (l *loop) run() {
 	}
 	for !l.stopped {
 		l.polls++
-		woken, err := l.poller.Wait(l.timeout(), l.onEvent)
+		n, err := l.poller.Wait(l.timeout())
 		if err != nil {
 			l.eng.fail(err)
 			l.closeAll()
 			break
 		}
-		if woken {
+		// One clock read per poll, not per message: activity is stamped
+		// with the time the poll returned.
+		l.now = time.Since(l.epoch)
+		if l.poller.Dispatch(n, l.onEvent) {
 			l.runTasks()
 		}
 		l.timers()
@@ -155,7 +171,7 @@ func (l *loop) runTask(t *task) {
 	}
 	if c.state == connClosed {
 		if t.cb != nil {
-			t.cb(c, ErrClosed)
+			l.callback(t.cb, c, ErrClosed)
 		}
 		return
 	}
@@ -166,17 +182,15 @@ func (l *loop) runTask(t *task) {
 	case opWritev:
 		_, err = c.Writev(t.bs)
 	case opClose:
-		l.closeConn(c, nil)
 		if t.cb != nil {
-			c.closeCallbacks = append(c.closeCallbacks, t.cb)
-			if c.state == connClosed {
-				l.runCloseCallbacks(c)
-			}
+			e := c.extra()
+			e.closeCallbacks = append(e.closeCallbacks, t.cb)
 		}
+		l.closeConn(c, nil)
 		return
 	}
 	if t.cb != nil {
-		t.cb(c, err)
+		l.callback(t.cb, c, err)
 	}
 	l.settle(c, None)
 }
@@ -187,13 +201,19 @@ func (l *loop) timeout() int {
 	if l.ticking && !l.draining {
 		next = l.nextTick
 	}
+	now := time.Now()
+	if d := l.wheel.Until(now); d >= 0 {
+		if w := now.Add(d); next.IsZero() || w.Before(next) {
+			next = w
+		}
+	}
 	if r := l.acc.resumeAt; !r.IsZero() && (next.IsZero() || r.Before(next)) {
 		next = r
 	}
 	if next.IsZero() {
 		return -1
 	}
-	d := time.Until(next)
+	d := next.Sub(now)
 	if d <= 0 {
 		return 0
 	}
@@ -201,14 +221,16 @@ func (l *loop) timeout() int {
 }
 
 func (l *loop) timers() {
-	now := time.Now()
+	now := l.epoch.Add(l.now)
+	l.wheel.Advance(now, l.expireFn)
 	if l.ticking && !l.draining && !now.Before(l.nextTick) {
-		delay, action := l.h.OnTick()
+		delay, action := l.onTick()
 		if delay < 0 {
 			delay = 0
 		}
 		l.nextTick = now.Add(delay)
 		if action == Shutdown {
+			l.ticking = false
 			l.eng.shutdownAsync()
 		}
 	}
@@ -232,10 +254,12 @@ func (l *loop) register(c *conn) {
 		return
 	}
 	c.loop = l
+	c.interest = poller.Read
 	l.conns[c.fd] = c
 	l.eng.connCount.Add(1)
-	out, action := l.h.OnOpen(c)
-	if len(out) > 0 {
+	l.applyTimeouts(c)
+	out, action := l.onOpen(c)
+	if len(out) > 0 && c.err == nil {
 		c.Write(out)
 	}
 	l.settle(c, action)
@@ -291,7 +315,7 @@ func (l *loop) exit() {
 			unix.Close(t.c.fd)
 			l.load.Add(-1)
 		case t.cb != nil:
-			t.cb(t.c, ErrEngineShutdown)
+			l.callback(t.cb, t.c, ErrEngineShutdown)
 		}
 	}
 	l.acc.release()

@@ -77,3 +77,11 @@ func (echoHandler) OnTraffic(c Conn) Action {
 	c.WriteTo(c)
 	return None
 }
+
+// OnWritabilityChanged forwards to the wrapped handler, if it asks for
+// writability events.
+func (b *bootHandler) OnWritabilityChanged(c Conn, writable bool) {
+	if w, ok := b.Handler.(WritabilityHandler); ok {
+		w.OnWritabilityChanged(c, writable)
+	}
+}

@@ -48,12 +48,13 @@ func (l *loop) serveRead(c *conn) {
 	fresh, err := c.fresh, c.readErr
 	c.fresh, c.readErr = nil, nil
 	if len(fresh) > 0 && c.state == connOpen {
+		c.readAt(l.now)
 		l.traffic(c, fresh)
 	}
 	switch {
 	case c.state == connClosed:
 	case err == nil:
-		c.resume <- struct{}{}
+		l.resumeReader(c)
 	case errors.Is(err, io.EOF):
 		// The peer may still read what is pending; a closing conn
 		// simply stops reading.
@@ -75,7 +76,7 @@ func (l *loop) traffic(c *conn, fresh []byte) {
 		c.view = fresh
 	}
 	c.reading = true
-	action := l.h.OnTraffic(c)
+	action := l.onTraffic(c)
 	c.reading = false
 	if fromInbound {
 		c.inbound.Discard(l.pool, c.inbound.Len()-len(c.view))
@@ -83,7 +84,22 @@ func (l *loop) traffic(c *conn, fresh []byte) {
 		c.inbound.Write(l.pool, c.view)
 	}
 	c.view = nil
+	if c.inbound.Len() > l.eng.opts.MaxInbound && c.err == nil {
+		c.err = ErrInboundFull
+	}
 	l.settle(c, action)
+}
+
+// resumeReader lets the reader read again, unless the connection's output
+// is above its high water mark (backpressure): then the reader stays
+// parked until serveWritten has drained it to the low mark.
+func (l *loop) resumeReader(c *conn) {
+	if c.paused && c.state == connOpen {
+		c.parked = true
+		return
+	}
+	c.parked = false
+	c.resume <- struct{}{}
 }
 
 // writeLoop is a connection's writer goroutine: a slow peer blocks it, not
@@ -120,14 +136,34 @@ func (l *loop) serveWritten(c *conn) {
 	if c.state == connClosed {
 		return
 	}
-	c.outbound.Discard(l.pool, int(c.written))
+	if c.written > 0 {
+		c.wroteAt(l.now)
+		c.outbound.Discard(l.pool, int(c.written))
+		l.writeStalled(c)
+	}
 	switch {
 	case c.writeErr != nil:
 		l.finish(c, c.writeErr)
+		return
 	case c.outbound.Len() > 0:
 		l.startWrite(c)
 	case c.state == connClosing:
 		l.finish(c, c.closeReason)
+		return
+	}
+	if c.paused && c.outbound.Len() <= c.lowWater() {
+		c.paused = false
+		l.writability(c, true)
+		if c.parked && c.state == connOpen {
+			l.resumeReader(c)
+		}
+	}
+}
+
+// writability reports a water-mark crossing to handlers that ask for it.
+func (l *loop) writability(c *conn, writable bool) {
+	if l.writable != nil {
+		l.onWritability(c, writable)
 	}
 }
 
@@ -142,8 +178,13 @@ func (l *loop) closeConn(c *conn, reason error) {
 		return
 	}
 	// The writer has the bytes; serveWritten finishes once they are out.
+	// Meanwhile the reader reads again, whatever the water marks say, to
+	// notice a reset.
 	c.state = connClosing
 	c.closeReason = reason
+	if c.parked {
+		l.resumeReader(c)
+	}
 }
 
 // finish closes c's socket now and reports it to the handler, once.
@@ -167,18 +208,24 @@ func (l *loop) finish(c *conn, reason error) {
 	} else {
 		c.outbound.Reset(l.pool)
 	}
+	if c.ext != nil {
+		l.wheel.Cancel(&c.ext.timer)
+	}
 	l.load.Add(-1)
 	l.eng.connCount.Add(-1)
-	if l.h.OnClose(c, reason) == Shutdown {
+	if l.onClose(c, reason) == Shutdown {
 		l.eng.shutdownAsync()
 	}
 	l.runCloseCallbacks(c)
 }
 
 func (l *loop) runCloseCallbacks(c *conn) {
-	cbs := c.closeCallbacks
-	c.closeCallbacks = nil
+	if c.ext == nil {
+		return
+	}
+	cbs := c.ext.closeCallbacks
+	c.ext.closeCallbacks = nil
 	for _, cb := range cbs {
-		cb(c, nil)
+		l.callback(cb, c, nil)
 	}
 }

@@ -26,7 +26,7 @@ func wrapErr(op string, err error) error { return os.NewSyscallError(op, err) }
 // fresh ones. Level-triggered, one read per event keeps the loop fair;
 // edge-triggered must read until EAGAIN or the next edge never comes.
 func (l *loop) read(c *conn) {
-	for c.state == connOpen {
+	for c.state == connOpen && !c.paused {
 		n, err := unix.Read(c.fd, l.scratch)
 		switch {
 		case err == nil && n == 0:
@@ -34,6 +34,7 @@ func (l *loop) read(c *conn) {
 			l.closeConn(c, io.EOF)
 			return
 		case err == nil:
+			c.readAt(l.now)
 			l.traffic(c, l.scratch[:n])
 			if !l.eng.opts.EdgeTriggered {
 				return
@@ -46,9 +47,9 @@ func (l *loop) read(c *conn) {
 			return
 		}
 	}
-	if c.state == connClosing {
+	if c.state == connClosing && !c.eof {
 		// The peer may still send while we flush; its bytes have no
-		// reader any more, and a hang-up must still be noticed.
+		// reader any more, and a reset must still be noticed.
 		l.discardInput(c)
 	}
 }
@@ -66,7 +67,8 @@ func (l *loop) discardInput(c *conn) {
 		case err == nil:
 			// EOF: the peer has half-closed but may still read what we
 			// flush; stop watching its side.
-			l.stopReading(c)
+			c.eof = true
+			l.watch(c)
 		default:
 			l.finish(c, wrapErr("read", err))
 		}
@@ -86,7 +88,7 @@ func (l *loop) traffic(c *conn, fresh []byte) {
 		c.view = fresh
 	}
 	c.reading = true
-	action := l.h.OnTraffic(c)
+	action := l.onTraffic(c)
 	c.reading = false
 	if fromInbound {
 		c.inbound.Discard(l.pool, c.inbound.Len()-len(c.view))
@@ -94,6 +96,9 @@ func (l *loop) traffic(c *conn, fresh []byte) {
 		c.inbound.Write(l.pool, c.view)
 	}
 	c.view = nil
+	if c.inbound.Len() > l.eng.opts.MaxInbound && c.err == nil {
+		c.err = ErrInboundFull
+	}
 	l.settle(c, action)
 }
 
@@ -115,7 +120,7 @@ func (l *loop) readDatagrams(ln *listener) {
 		}
 		c := &conn{fd: ln.fd, loop: l, udp: true, peer: sa, localAddr: ln.addr,
 			remoteAddr: socket.Addr(ln.network, sa), view: l.scratch[:n], reading: true}
-		action := l.h.OnTraffic(c)
+		action := l.onTraffic(c)
 		c.reading, c.view = false, nil
 		if action == Shutdown {
 			l.eng.shutdownAsync()
@@ -131,6 +136,7 @@ func (l *loop) write(c *conn, b []byte) (int, error) {
 		n, err := unix.Write(c.fd, b)
 		switch {
 		case err == nil:
+			c.wroteAt(l.now)
 			return n, nil
 		case errors.Is(err, unix.EINTR):
 			continue
@@ -152,6 +158,7 @@ func (l *loop) writev(c *conn, bs [][]byte) (int, error) {
 		l.iov = iov
 		switch {
 		case err == nil:
+			c.wroteAt(l.now)
 			return n, nil
 		case errors.Is(err, unix.EINTR):
 			continue
@@ -174,43 +181,49 @@ func (l *loop) flush(c *conn) {
 			l.finish(c, err)
 			return
 		}
-		c.outbound.Discard(l.pool, n)
 		if n == 0 {
 			break
 		}
+		c.outbound.Discard(l.pool, n)
+		l.writeStalled(c)
 	}
-	if c.outbound.Len() > 0 {
-		l.armWrite(c)
-		return
-	}
-	if c.state == connClosing {
+	if c.outbound.Len() == 0 && c.state == connClosing {
 		l.finish(c, c.closeReason)
 		return
 	}
-	l.disarmWrite(c)
+	if c.paused && c.outbound.Len() <= c.lowWater() {
+		c.paused = false
+		l.writability(c, true)
+	}
+	l.watch(c)
 }
 
-func (l *loop) armWrite(c *conn) {
-	if c.armed {
+// watch tells the poller what c waits for now: reads unless the peer is
+// done sending or reading is paused, writes while output is pending.
+func (l *loop) watch(c *conn) {
+	if c.state == connClosed {
 		return
 	}
-	c.armed = true
-	in := poller.Read | poller.Write
-	if c.eof {
-		in = poller.Write
+	var in poller.Interest
+	if !c.eof && !c.paused {
+		in |= poller.Read
 	}
-	if err := l.poller.Modify(c.fd, in); err != nil {
+	if c.outbound.Len() > 0 {
+		in |= poller.Write
+	}
+	if in == c.interest {
+		return
+	}
+	c.interest = in
+	if err := l.poller.Modify(c.fd, in); err != nil && c.err == nil {
 		c.err = err
 	}
 }
 
-func (l *loop) disarmWrite(c *conn) {
-	if !c.armed {
-		return
-	}
-	c.armed = false
-	if err := l.poller.Modify(c.fd, poller.Read); err != nil {
-		c.err = err
+// writability reports a water-mark crossing to handlers that ask for it.
+func (l *loop) writability(c *conn, writable bool) {
+	if l.writable != nil {
+		l.onWritability(c, writable)
 	}
 }
 
@@ -226,25 +239,10 @@ func (l *loop) closeConn(c *conn, reason error) {
 	}
 	c.state = connClosing
 	c.closeReason = reason
-	// Stop reading for the handler but keep watching reads, unless the
-	// peer already sent EOF, to notice a reset while flushing.
-	c.armed = true
-	in := poller.Read | poller.Write
-	if c.eof {
-		in = poller.Write
-	}
-	if err := l.poller.Modify(c.fd, in); err != nil {
-		l.finish(c, reason)
-	}
-}
-
-// stopReading watches only write readiness of a closing connection whose
-// peer has sent EOF.
-func (l *loop) stopReading(c *conn) {
-	c.eof = true
-	if err := l.poller.Modify(c.fd, poller.Write); err != nil {
-		l.finish(c, c.closeReason)
-	}
+	// No more traffic for the handler, but keep watching reads (unless
+	// the peer already sent EOF) to notice a reset while flushing.
+	c.paused = false
+	l.watch(c)
 }
 
 // finish closes c's socket now and reports it to the handler, once.
@@ -258,18 +256,24 @@ func (l *loop) finish(c *conn, reason error) {
 	unix.Close(c.fd)
 	c.inbound.Reset(l.pool)
 	c.outbound.Reset(l.pool)
+	if c.ext != nil {
+		l.wheel.Cancel(&c.ext.timer)
+	}
 	l.load.Add(-1)
 	l.eng.connCount.Add(-1)
-	if l.h.OnClose(c, reason) == Shutdown {
+	if l.onClose(c, reason) == Shutdown {
 		l.eng.shutdownAsync()
 	}
 	l.runCloseCallbacks(c)
 }
 
 func (l *loop) runCloseCallbacks(c *conn) {
-	cbs := c.closeCallbacks
-	c.closeCallbacks = nil
+	if c.ext == nil {
+		return
+	}
+	cbs := c.ext.closeCallbacks
+	c.ext.closeCallbacks = nil
 	for _, cb := range cbs {
-		cb(c, nil)
+		l.callback(cb, c, nil)
 	}
 }

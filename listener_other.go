@@ -215,7 +215,7 @@ func (l *loop) readDatagrams(pc net.PacketConn) {
 	var c *conn
 	serve := func() { // bound once: posting it does not allocate
 		c.reading = true
-		if l.h.OnTraffic(c) == Shutdown {
+		if l.onTraffic(c) == Shutdown {
 			l.eng.shutdownAsync()
 		}
 		c.reading, c.view = false, nil

@@ -81,6 +81,16 @@ type Handler interface {
 	OnTick() (delay time.Duration, action Action)
 }
 
+// WritabilityHandler is implemented by handlers that want to know when a
+// connection's outbound buffer crosses its water marks: writable false
+// when it grows above the high mark (netloop stops reading from the
+// connection), true when it drains to the low mark (reading resumes).
+// A producer that writes without being asked, like a push server, should
+// pause while a connection is not writable.
+type WritabilityHandler interface {
+	OnWritabilityChanged(c Conn, writable bool)
+}
+
 // BuiltinHandler implements every Handler callback as a no-op. Embed it
 // and override what you need.
 type BuiltinHandler struct{}

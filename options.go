@@ -91,6 +91,36 @@ type Options struct {
 	DrainTimeout time.Duration
 	// Logger receives the engine's logs. Default slog.Default().
 	Logger *slog.Logger
+
+	// WriteHighWater and WriteLowWater are the outbound buffer's water
+	// marks (invariant 5): above high, netloop stops reading from the
+	// connection and reports it not writable, until its buffer drains to
+	// low. Defaults 1 MiB and 256 KiB; Conn.SetWriteWaterMarks overrides
+	// them per connection.
+	WriteHighWater int
+	WriteLowWater  int
+	// MaxOutbound caps a connection's outbound buffer: a write that would
+	// grow it past this many bytes fails with ErrOutboundFull, for
+	// producers that ignore writability. Default 128 MiB.
+	MaxOutbound int
+	// MaxInbound caps the bytes a handler may leave unread: a connection
+	// that buffers more is closed with ErrInboundFull. Default 64 MiB.
+	MaxInbound int
+
+	// IdleTimeout closes a connection with no read and no write for this
+	// long; ReadTimeout one that receives nothing for this long;
+	// WriteTimeout one whose pending output makes no progress for this
+	// long. Zero (the default) disables each. OnClose then gets an error
+	// matching ErrTimeout. Conn has setters to override them per
+	// connection.
+	IdleTimeout  time.Duration
+	ReadTimeout  time.Duration
+	WriteTimeout time.Duration
+
+	// PanicRecovery recovers a panic in a handler callback, logs it with
+	// its stack, and closes only that connection with an error matching
+	// ErrPanic. Default true.
+	PanicRecovery bool
 }
 
 // Option changes one field of Options.
@@ -103,6 +133,11 @@ func defaultOptions() Options {
 		Linger:         -1,
 		ReadBufferSize: 64 << 10,
 		DrainTimeout:   5 * time.Second,
+		WriteHighWater: 1 << 20,
+		WriteLowWater:  256 << 10,
+		MaxOutbound:    128 << 20,
+		MaxInbound:     64 << 20,
+		PanicRecovery:  true,
 	}
 }
 
@@ -135,6 +170,18 @@ func (o *Options) validate() error {
 		return fmt.Errorf("%w: ReadBufferSize %d is outside 512 B .. 64 MiB", ErrInvalidOption, o.ReadBufferSize)
 	case o.DrainTimeout <= 0:
 		return fmt.Errorf("%w: DrainTimeout %v must be positive", ErrInvalidOption, o.DrainTimeout)
+	case o.IdleTimeout < 0 || o.ReadTimeout < 0 || o.WriteTimeout < 0:
+		return fmt.Errorf("%w: negative timeout", ErrInvalidOption)
+	case o.MaxInbound <= 0 || o.MaxOutbound <= 0:
+		return fmt.Errorf("%w: MaxInbound and MaxOutbound must be positive", ErrInvalidOption)
+	}
+	return validWaterMarks(o.WriteLowWater, o.WriteHighWater, o.MaxOutbound)
+}
+
+func validWaterMarks(low, high, max int) error {
+	if low < 0 || high <= 0 || low > high || high > max {
+		return fmt.Errorf("%w: water marks need 0 <= low (%d) <= high (%d), 0 < high <= MaxOutbound (%d)",
+			ErrInvalidOption, low, high, max)
 	}
 	return nil
 }
@@ -204,6 +251,30 @@ func WithTicker(on bool) Option { return func(o *Options) { o.Ticker = on } }
 
 // WithDrainTimeout bounds the flush a Shutdown action waits for.
 func WithDrainTimeout(d time.Duration) Option { return func(o *Options) { o.DrainTimeout = d } }
+
+// WithWriteWaterMarks sets the outbound water marks (see Options).
+func WithWriteWaterMarks(low, high int) Option {
+	return func(o *Options) { o.WriteLowWater, o.WriteHighWater = low, high }
+}
+
+// WithMaxOutbound caps each connection's outbound buffer.
+func WithMaxOutbound(n int) Option { return func(o *Options) { o.MaxOutbound = n } }
+
+// WithMaxInbound caps the unread bytes each connection may hold.
+func WithMaxInbound(n int) Option { return func(o *Options) { o.MaxInbound = n } }
+
+// WithIdleTimeout closes connections idle (no read, no write) for d.
+func WithIdleTimeout(d time.Duration) Option { return func(o *Options) { o.IdleTimeout = d } }
+
+// WithReadTimeout closes connections that receive nothing for d.
+func WithReadTimeout(d time.Duration) Option { return func(o *Options) { o.ReadTimeout = d } }
+
+// WithWriteTimeout closes connections whose pending output makes no
+// progress for d.
+func WithWriteTimeout(d time.Duration) Option { return func(o *Options) { o.WriteTimeout = d } }
+
+// WithPanicRecovery turns handler panic isolation on or off.
+func WithPanicRecovery(on bool) Option { return func(o *Options) { o.PanicRecovery = on } }
 
 // WithLogger sets the engine's logger.
 func WithLogger(l *slog.Logger) Option { return func(o *Options) { o.Logger = l } }

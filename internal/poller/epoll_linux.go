@@ -113,16 +113,23 @@ func (p *Poller) Wake() error {
 	}
 }
 
-// Wait blocks for at most msec milliseconds (-1: no limit) and calls fn for
-// every ready descriptor. It reports whether Wake was called.
-func (p *Poller) Wait(msec int, fn Handler) (woken bool, err error) {
+// Wait blocks for at most msec milliseconds (-1: no limit) until
+// descriptors are ready, and returns how many; Dispatch then serves them.
+// They are two calls so that the owner can read the clock in between.
+func (p *Poller) Wait(msec int) (int, error) {
 	n, err := unix.EpollWait(p.epfd, p.events, msec)
 	if err != nil {
 		if errors.Is(err, unix.EINTR) {
-			return false, nil
+			return 0, nil
 		}
-		return false, fmt.Errorf("poller: epoll_wait: %w", err)
+		return 0, fmt.Errorf("poller: epoll_wait: %w", err)
 	}
+	return n, nil
+}
+
+// Dispatch calls fn for each of the n descriptors the last Wait found
+// ready, and reports whether Wake was among them.
+func (p *Poller) Dispatch(n int, fn Handler) (woken bool) {
 	for i := 0; i < n; i++ {
 		e := &p.events[i]
 		fd := int(e.Fd)
@@ -147,7 +154,7 @@ func (p *Poller) Wait(msec int, fn Handler) (woken bool, err error) {
 		// A full batch hints at more ready fds than we can take at once.
 		p.events = make([]unix.EpollEvent, n*2)
 	}
-	return woken, nil
+	return woken
 }
 
 // Close releases the poller's descriptors.

@@ -97,9 +97,9 @@ func (p *Poller) Wake() error {
 	}
 }
 
-// Wait blocks for at most msec milliseconds (-1: no limit) and calls fn for
-// every ready descriptor. It reports whether Wake was called.
-func (p *Poller) Wait(msec int, fn Handler) (woken bool, err error) {
+// Wait blocks for at most msec milliseconds (-1: no limit) until
+// descriptors are ready, and returns how many; Dispatch then serves them.
+func (p *Poller) Wait(msec int) (int, error) {
 	var ts *unix.Timespec
 	if msec >= 0 {
 		t := unix.NsecToTimespec(int64(msec) * 1e6)
@@ -108,10 +108,16 @@ func (p *Poller) Wait(msec int, fn Handler) (woken bool, err error) {
 	n, err := unix.Kevent(p.kq, nil, p.events, ts)
 	if err != nil {
 		if errors.Is(err, unix.EINTR) {
-			return false, nil
+			return 0, nil
 		}
-		return false, fmt.Errorf("poller: kevent wait: %w", err)
+		return 0, fmt.Errorf("poller: kevent wait: %w", err)
 	}
+	return n, nil
+}
+
+// Dispatch calls fn for each of the n descriptors the last Wait found
+// ready, and reports whether Wake was among them.
+func (p *Poller) Dispatch(n int, fn Handler) (woken bool) {
 	for i := 0; i < n; i++ {
 		e := &p.events[i]
 		if e.Filter == unix.EVFILT_USER {
@@ -133,7 +139,7 @@ func (p *Poller) Wait(msec int, fn Handler) (woken bool, err error) {
 	if n == len(p.events) && n < 4096 {
 		p.events = make([]unix.Kevent_t, n*2)
 	}
-	return woken, nil
+	return woken
 }
 
 // Close releases the kqueue.

@@ -1,0 +1,68 @@
+//go:build (!linux && !darwin && !freebsd) || netloop_netengine
+
+package netloop
+
+import (
+	"fmt"
+	"runtime/debug"
+	"time"
+)
+
+// Every handler callback goes through these wrappers, which recover a
+// panic (with PanicRecovery on), log it with its stack, and record it on
+// the connection so that settle closes only that one.
+
+func (l *loop) recoverConn(c *conn, where string) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	err := fmt.Errorf("%w in %s: %v", ErrPanic, where, r)
+	l.eng.log.Error("netloop: handler panicked; closing its connection",
+		"callback", where, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+	if c != nil && c.err == nil {
+		c.err = err
+	}
+}
+
+func (l *loop) onOpen(c *conn) (out []byte, a Action) {
+	if l.eng.opts.PanicRecovery {
+		defer l.recoverConn(c, "OnOpen")
+	}
+	return l.h.OnOpen(c)
+}
+
+func (l *loop) onTraffic(c *conn) (a Action) {
+	if l.eng.opts.PanicRecovery {
+		defer l.recoverConn(c, "OnTraffic")
+	}
+	return l.h.OnTraffic(c)
+}
+
+func (l *loop) onClose(c *conn, reason error) (a Action) {
+	if l.eng.opts.PanicRecovery {
+		defer l.recoverConn(nil, "OnClose")
+	}
+	return l.h.OnClose(c, reason)
+}
+
+func (l *loop) onWritability(c *conn, writable bool) {
+	if l.eng.opts.PanicRecovery {
+		defer l.recoverConn(c, "OnWritabilityChanged")
+	}
+	l.writable.OnWritabilityChanged(c, writable)
+}
+
+func (l *loop) onTick() (d time.Duration, a Action) {
+	if l.eng.opts.PanicRecovery {
+		defer l.recoverConn(nil, "OnTick")
+	}
+	return l.h.OnTick()
+}
+
+func (l *loop) callback(cb AsyncCallback, c *conn, err error) {
+	if l.eng.opts.PanicRecovery {
+		defer l.recoverConn(c, "an AsyncCallback")
+	}
+	cb(c, err)
+}

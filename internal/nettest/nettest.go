@@ -1,0 +1,74 @@
+// Package nettest starts netloop engines for tests: on the address the test
+// gives (normally "tcp://127.0.0.1:0"), stopped when the test ends, with
+// Run's error checked. It is what the examples' and protocol packages'
+// tests share; netloop's own tests keep an equivalent in helpers_test.go.
+//
+//	eng := nettest.Serve(t, handler{}, "tcp://127.0.0.1:0")
+//	c := nettest.Dial(t, eng.Addrs()[0])
+package nettest
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/netloop/netloop"
+)
+
+// Timeout bounds every wait in a test, so that a hang fails with a
+// message instead of running into the test binary's deadline.
+const Timeout = 30 * time.Second
+
+// bootHandler wraps a Handler to hand the Engine from OnBoot to Serve.
+type bootHandler struct {
+	netloop.Handler
+	booted chan netloop.Engine
+}
+
+func (b *bootHandler) OnBoot(eng netloop.Engine) netloop.Action {
+	a := b.Handler.OnBoot(eng)
+	b.booted <- eng
+	return a
+}
+
+// Serve runs h on addr and returns the engine once it has booted. When the
+// test ends the engine is stopped, and both Stop and Run must succeed.
+func Serve(t testing.TB, h netloop.Handler, addr string, opts ...netloop.Option) netloop.Engine {
+	t.Helper()
+	bh := &bootHandler{Handler: h, booted: make(chan netloop.Engine, 1)}
+	runErr := make(chan error, 1)
+	go func() { runErr <- netloop.Run(bh, addr, opts...) }()
+	var eng netloop.Engine
+	select {
+	case eng = <-bh.booted:
+	case err := <-runErr:
+		t.Fatalf("netloop.Run(%q) returned before boot: %v", addr, err)
+	case <-time.After(Timeout):
+		t.Fatalf("netloop.Run(%q) did not boot within %v", addr, Timeout)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+		defer cancel()
+		if err := eng.Stop(ctx); err != nil {
+			t.Errorf("Engine.Stop: %v", err)
+		}
+		if err := <-runErr; err != nil {
+			t.Errorf("netloop.Run returned %v after Stop, want nil", err)
+		}
+	})
+	return eng
+}
+
+// Dial connects to addr with a deadline of Timeout on every read and
+// write, and closes the connection when the test ends.
+func Dial(t testing.TB, addr net.Addr) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout(addr.Network(), addr.String(), Timeout)
+	if err != nil {
+		t.Fatalf("dial %s %s: %v", addr.Network(), addr, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(Timeout))
+	return c
+}
