@@ -25,8 +25,8 @@ type engine struct {
 	log   *slog.Logger
 	sock  socket.Options
 	loops []*loop // worker loops; they own connections
-	// acceptor owns the listeners that are balanced over loops. It is a
-	// loop of its own when there are several workers, else loops[0].
+	// acceptor owns the listeners that are balanced over loops; nil until
+	// one is needed (see acceptorLoop).
 	acceptor *loop
 	all      []*loop // every loop that runs, acceptor included
 	lb       balancer
@@ -104,17 +104,26 @@ func newEngine(h Handler, o Options) (*engine, error) {
 		e.all = append(e.all, l)
 		e.lb.loads = append(e.lb.loads, &l.load)
 	}
-	e.acceptor = e.loops[0]
-	if n > 1 {
+	return e, nil
+}
+
+// acceptorLoop returns the loop that accepts for balanced listeners,
+// creating it on first use: loops[0] itself when it is the only worker,
+// else a loop of its own that serves no connection.
+func (e *engine) acceptorLoop() (*loop, error) {
+	switch {
+	case e.acceptor != nil:
+	case len(e.loops) == 1:
+		e.acceptor = e.loops[0]
+	default:
 		a, err := newLoop(e, -1)
 		if err != nil {
-			e.release()
 			return nil, err
 		}
 		e.acceptor = a
 		e.all = append(e.all, a)
 	}
-	return e, nil
+	return e.acceptor, nil
 }
 
 // listen opens every endpoint. With ReusePort each TCP and UDP endpoint
@@ -125,15 +134,18 @@ func (e *engine) listen(eps []endpoint) error {
 	for i, ep := range eps {
 		perLoop := e.opts.ReusePort && ep.network != "unix"
 		if !perLoop {
-			owner := e.acceptor
-			if !ep.isStream() {
-				owner = e.loops[i%len(e.loops)]
-			}
 			ln, err := e.openListener(ep, ep.address)
 			if err != nil {
 				return err
 			}
-			ln.local = !ep.isStream() || owner != e.acceptor || len(e.loops) == 1
+			owner := e.loops[i%len(e.loops)] // UDP: served where it is read
+			if ep.isStream() {
+				if owner, err = e.acceptorLoop(); err != nil {
+					ln.close()
+					return err
+				}
+			}
+			ln.local = !ep.isStream() || len(e.loops) == 1
 			ln.balanced = ep.isStream()
 			owner.addListener(ln)
 			continue

@@ -72,3 +72,11 @@ func Dial(t testing.TB, addr net.Addr) net.Conn {
 	c.SetDeadline(time.Now().Add(Timeout))
 	return c
 }
+
+// OnWritabilityChanged forwards to the wrapped handler, if it asks for
+// writability events.
+func (b *bootHandler) OnWritabilityChanged(c netloop.Conn, writable bool) {
+	if w, ok := b.Handler.(netloop.WritabilityHandler); ok {
+		w.OnWritabilityChanged(c, writable)
+	}
+}
