@@ -59,7 +59,10 @@ func NewDelimiter(cfg DelimiterConfig) (*Delimiter, error) {
 func (d *Delimiter) Decode(in []byte) ([]byte, int, error) {
 	// A frame within the limit has its delimiter start at index max at
 	// the latest: later matches are not worth looking for.
-	limit := min(len(in), d.max+1)
+	limit := len(in)
+	if d.max < limit {
+		limit = d.max + 1
+	}
 	i, k := d.index(in, limit)
 	// Bytes at the end of in may still grow into a delimiter that starts
 	// at p: the frame cannot end before min(i, p).
@@ -71,10 +74,7 @@ func (d *Delimiter) Decode(in []byte) ([]byte, int, error) {
 		}
 		return nil, 0, nil
 	}
-	if i > d.max {
-		return nil, 0, tooLarge(int64(i), int64(d.max))
-	}
-	end := i
+	end := i // i <= max: index looked no further
 	if d.keep {
 		end += len(d.delims[k])
 	}

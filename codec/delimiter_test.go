@@ -2,6 +2,7 @@ package codec
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 )
@@ -107,9 +108,9 @@ func TestDelimiterEncode(t *testing.T) {
 // near its own frame, not across the whole buffer for the absent one.
 func TestDelimiterScansLinearly(t *testing.T) {
 	d := newDelimiter(t, 1<<20, false, "never", "\n")
-	in := []byte(strings.Repeat("abcdefg\n", 1<<17)) // 1 MiB
+	in := []byte(strings.Repeat("abcdefg\n", 1<<15)) // 256 KiB
 	frames, used, err := decodeAll(t, d, in)
-	if err != nil || used != len(in) || len(frames) != 1<<17 {
+	if err != nil || used != len(in) || len(frames) != 1<<15 {
 		t.Fatalf("decoded %d frames from %d of %d bytes, error %v", len(frames), used, len(in), err)
 	}
 }
@@ -155,4 +156,11 @@ func FuzzDelimiter(f *testing.F) {
 		}
 		checkCodec(t, d, in, true)
 	})
+}
+
+func TestDelimiterLimitOfMaxInt(t *testing.T) {
+	d := newDelimiter(t, math.MaxInt, false, "|")
+	if frame, n, err := d.Decode([]byte("abc|d")); string(frame) != "abc" || n != 4 || err != nil {
+		t.Errorf("Decode = %q, %d, %v; want \"abc\", 4, nil", frame, n, err)
+	}
 }

@@ -35,7 +35,10 @@ func NewLine(cfg LineConfig) (*Line, error) {
 func (l *Line) Decode(in []byte) ([]byte, int, error) {
 	// A line within the limit has its '\n' at index max+1 at the latest
 	// (after a '\r'), so the search never looks further than that.
-	window := in[:min(len(in), l.max+2)]
+	window := in
+	if len(in)-2 > l.max { // (not len(in) > l.max+2, which overflows for a limit of MaxInt)
+		window = in[:l.max+2]
+	}
 	eol := bytes.IndexByte(window, '\n')
 	if eol < 0 {
 		// Every byte seen belongs to the line, except a trailing '\r'

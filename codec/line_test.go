@@ -2,6 +2,7 @@ package codec
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 )
@@ -92,4 +93,14 @@ func FuzzLine(f *testing.F) {
 		}
 		checkCodec(t, l, in, true)
 	})
+}
+
+func TestLineLimitOfMaxInt(t *testing.T) {
+	l, err := NewLine(LineConfig{MaxLength: math.MaxInt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if frame, n, err := l.Decode([]byte("abc\nd")); string(frame) != "abc" || n != 4 || err != nil {
+		t.Errorf("Decode = %q, %d, %v; want \"abc\", 4, nil", frame, n, err)
+	}
 }
