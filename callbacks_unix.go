@@ -53,11 +53,15 @@ func (l *loop) onWritability(c *conn, writable bool) {
 	l.writable.OnWritabilityChanged(c, writable)
 }
 
+// onTick falls back to a one-second delay after a panic, so that an
+// OnTick that always panics does not spin the loop.
 func (l *loop) onTick() (d time.Duration, a Action) {
+	d = time.Second
 	if l.eng.opts.PanicRecovery {
 		defer l.recoverConn(nil, "OnTick")
 	}
-	return l.h.OnTick()
+	d, a = l.h.OnTick()
+	return d, a
 }
 
 func (l *loop) callback(cb AsyncCallback, c *conn, err error) {

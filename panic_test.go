@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // panicky echoes, but panics on "boom", and in the write callback on
@@ -83,5 +84,33 @@ func echoOver(t *testing.T, c io.ReadWriter, msg string) {
 	b := make([]byte, len(msg))
 	if _, err := io.ReadFull(c, b); err != nil || string(b) != msg {
 		t.Fatalf("echo = %q, %v; want %q", b, err, msg)
+	}
+}
+
+// panickyTicker panics on its first tick and shuts down on its second.
+type panickyTicker struct {
+	BuiltinHandler
+	ticks []time.Time
+}
+
+func (p *panickyTicker) OnTick() (time.Duration, Action) {
+	p.ticks = append(p.ticks, time.Now())
+	if len(p.ticks) == 1 {
+		panic("tick bug")
+	}
+	return 0, Shutdown
+}
+
+func TestPanickingTickBacksOff(t *testing.T) {
+	p := &panickyTicker{}
+	err := Run(p, "tcp://127.0.0.1:0", WithTicker(true), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.ticks) != 2 {
+		t.Fatalf("ticks = %d, want 2", len(p.ticks))
+	}
+	if gap := p.ticks[1].Sub(p.ticks[0]); gap < time.Second {
+		t.Errorf("tick after a panic came %v later, want the 1s fallback", gap)
 	}
 }
