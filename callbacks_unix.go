@@ -29,28 +29,28 @@ func (l *loop) onOpen(c *conn) (out []byte, a Action) {
 	if l.eng.opts.PanicRecovery {
 		defer l.recoverConn(c, "OnOpen")
 	}
-	return l.h.OnOpen(c)
+	return c.h.OnOpen(c)
 }
 
 func (l *loop) onTraffic(c *conn) (a Action) {
 	if l.eng.opts.PanicRecovery {
 		defer l.recoverConn(c, "OnTraffic")
 	}
-	return l.h.OnTraffic(c)
+	return c.h.OnTraffic(c)
 }
 
 func (l *loop) onClose(c *conn, reason error) (a Action) {
 	if l.eng.opts.PanicRecovery {
 		defer l.recoverConn(nil, "OnClose")
 	}
-	return l.h.OnClose(c, reason)
+	return c.h.OnClose(c, reason)
 }
 
-func (l *loop) onWritability(c *conn, writable bool) {
+func (l *loop) onWritability(w WritabilityHandler, c *conn, writable bool) {
 	if l.eng.opts.PanicRecovery {
 		defer l.recoverConn(c, "OnWritabilityChanged")
 	}
-	l.writable.OnWritabilityChanged(c, writable)
+	w.OnWritabilityChanged(c, writable)
 }
 
 // onTick falls back to a one-second delay after a panic, so that an
@@ -69,4 +69,12 @@ func (l *loop) callback(cb AsyncCallback, c *conn, err error) {
 		defer l.recoverConn(c, "an AsyncCallback")
 	}
 	cb(c, err)
+}
+
+// failed tells cb that a dial failed; it gets a nil Conn.
+func (l *loop) failed(cb AsyncCallback, err error) {
+	if l.eng.opts.PanicRecovery {
+		defer l.recoverConn(nil, "an AsyncCallback")
+	}
+	cb(nil, err)
 }

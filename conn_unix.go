@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -21,15 +22,18 @@ const (
 	connOpen    connState = iota
 	connClosing           // closing once the outbound buffer is flushed
 	connClosed
+	connConnecting // a dial in progress, not yet handed to the handler
 )
 
 // conn is a stream connection on a non-blocking socket, or one received
 // datagram. All fields but closed are owned by the loop goroutine.
 type conn struct {
-	fd    int
-	loop  *loop
-	state connState
-	udp   bool
+	fd     int
+	loop   *loop
+	h      Handler // the engine's, or the one given to Dial or Enroll
+	state  connState
+	udp    bool // datagram semantics: each read is one message
+	packet bool // one received datagram on a shared UDP socket, not registered
 	// closed mirrors state == connClosed for goroutines other than the
 	// loop, so that their calls fail fast.
 	closed atomic.Bool
@@ -54,6 +58,7 @@ type conn struct {
 
 func newStreamConn(fd int, ln *listener, sa unix.Sockaddr) *conn {
 	c := &conn{fd: fd, localAddr: ln.addr, remoteAddr: socket.Addr(ln.network, sa)}
+	// h is set by the loop that serves it: the engine's handler.
 	if ln.wildcard {
 		if lsa, err := unix.Getsockname(fd); err == nil {
 			c.localAddr = socket.Addr(ln.network, lsa)
@@ -267,7 +272,12 @@ func (c *conn) writable() error {
 
 func (c *conn) sendTo(b []byte) (int, error) {
 	for {
-		err := unix.Sendto(c.fd, b, 0, c.peer)
+		var err error
+		if c.peer != nil {
+			err = unix.Sendto(c.fd, b, 0, c.peer)
+		} else { // a dialed, connected UDP socket
+			_, err = unix.Write(c.fd, b)
+		}
 		switch {
 		case err == nil:
 			return len(b), nil
@@ -304,7 +314,7 @@ func (c *conn) Wake(cb AsyncCallback) error {
 func (c *conn) Close() error { return c.CloseWithCallback(nil) }
 
 func (c *conn) CloseWithCallback(cb AsyncCallback) error {
-	if c.udp {
+	if c.packet {
 		return ErrUnsupported
 	}
 	if c.closed.Load() {
@@ -350,6 +360,10 @@ type connExt struct {
 	low, high      int // water marks overriding the engine's; high 0 = unset
 	closeCallbacks []AsyncCallback
 	timeouts
+	// A dial in progress: where to, when to give up, whom to tell.
+	dialing   endpoint
+	connectBy time.Duration
+	done      dialDone
 }
 
 func (c *conn) extra() *connExt {

@@ -53,7 +53,13 @@ func runEngine(h Handler, eps []endpoint, o Options) error {
 		e.release()
 		h.OnShutdown(Engine{e})
 		close(e.done)
+		if o.booted != nil {
+			o.booted(Engine{e}) // Start returns an engine already stopped
+		}
 		return nil
+	}
+	if o.booted != nil {
+		o.booted(Engine{e})
 	}
 	e.log.Debug("netloop: engine started", "loops", len(e.loops), "addrs", e.addrs)
 	var wg sync.WaitGroup
@@ -68,6 +74,11 @@ func runEngine(h Handler, eps []endpoint, o Options) error {
 	h.OnShutdown(Engine{e})
 	e.release()
 	close(e.done)
+	return e.result()
+}
+
+// result is the error Run returns: the first fatal one, if any.
+func (e *engine) result() error {
 	e.errMu.Lock()
 	defer e.errMu.Unlock()
 	return e.err

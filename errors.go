@@ -27,6 +27,8 @@ var (
 	ErrReadTimeout = fmt.Errorf("%w: nothing read", ErrTimeout)
 	// ErrWriteTimeout closes a connection whose output did not drain.
 	ErrWriteTimeout = fmt.Errorf("%w: pending writes did not drain", ErrTimeout)
+	// ErrDialTimeout fails a connect that did not complete in time.
+	ErrDialTimeout = fmt.Errorf("%w: connect", ErrTimeout)
 	// ErrPanic is the reason OnClose gets when a handler callback for the
 	// connection panicked (with PanicRecovery on).
 	ErrPanic = errors.New("netloop: handler panicked")

@@ -47,7 +47,6 @@ type loop struct {
 	epoch    time.Time
 	now      time.Duration
 	wheel    *timingwheel.Wheel
-	writable WritabilityHandler // the handler, if it asks for writability events
 	expireFn func(*timingwheel.Timer)
 
 	ticking  bool
@@ -78,7 +77,6 @@ func newLoop(e *engine, idx int) (*loop, error) {
 	l.expireFn = l.expire
 	l.epoch = time.Now()
 	l.wheel = timingwheel.New(wheelTick, wheelSlots, l.epoch)
-	l.writable, _ = e.h.(WritabilityHandler)
 	return l, nil
 }
 
@@ -86,7 +84,6 @@ func newLoop(e *engine, idx int) (*loop, error) {
 // timers, until a drain has closed everything.
 func (l *loop) run() {
 	l.eng.lockThread()
-	l.acc.reserve()
 	if err := l.startListeners(); err != nil {
 		l.eng.fail(err)
 		l.closeAll()
@@ -119,6 +116,10 @@ func (l *loop) run() {
 // event serves one ready descriptor.
 func (l *loop) event(fd int, ev poller.Event) {
 	if c, ok := l.conns[fd]; ok {
+		if c.state == connConnecting {
+			l.connected(c, true)
+			return
+		}
 		if ev&(poller.Writable|poller.Hangup) != 0 && c.outbound.Len() > 0 {
 			l.flush(c)
 		}
@@ -242,27 +243,52 @@ func (l *loop) timers() {
 // register starts serving a connection accepted here or handed over by
 // the acceptor.
 func (l *loop) register(c *conn) {
+	c.loop = l
 	if l.draining {
-		unix.Close(c.fd)
-		l.load.Add(-1)
+		l.abandon(c, ErrEngineShutdown)
 		return
 	}
 	if err := l.poller.Add(c.fd, poller.Read); err != nil {
-		unix.Close(c.fd)
-		l.load.Add(-1)
 		l.eng.log.Error("netloop: register connection", "err", err)
+		l.abandon(c, err)
 		return
 	}
-	c.loop = l
 	c.interest = poller.Read
 	l.conns[c.fd] = c
+	l.open(c)
+}
+
+// open starts serving a connection its loop now watches for reads.
+func (l *loop) open(c *conn) {
+	if c.h == nil {
+		c.h = l.h
+	}
 	l.eng.connCount.Add(1)
 	l.applyTimeouts(c)
 	out, action := l.onOpen(c)
 	if len(out) > 0 && c.err == nil {
 		c.Write(out)
 	}
+	if done := c.takeDone(); done != nil {
+		done(c, nil)
+	}
 	l.settle(c, action)
+}
+
+// abandon closes a connection that never opened (a failed connect, or a
+// hand-over to a loop that is stopping) and reports why to whoever waits.
+func (l *loop) abandon(c *conn, err error) {
+	c.state = connClosed
+	c.closed.Store(true)
+	delete(l.conns, c.fd)
+	unix.Close(c.fd)
+	l.load.Add(-1)
+	if c.ext != nil {
+		l.wheel.Cancel(&c.ext.timer)
+	}
+	if done := c.takeDone(); done != nil {
+		done(nil, err)
+	}
 }
 
 // settle acts on what a callback left behind: a write error recorded on
@@ -293,6 +319,10 @@ func (l *loop) drain() {
 	}
 	l.acc.resumeAt = time.Time{}
 	for _, c := range l.conns {
+		if c.state == connConnecting {
+			l.abandon(c, ErrEngineShutdown)
+			continue
+		}
 		l.closeConn(c, ErrEngineShutdown)
 	}
 }
@@ -312,8 +342,7 @@ func (l *loop) exit() {
 	for _, t := range l.tasks.close() {
 		switch {
 		case t.op == opRegister:
-			unix.Close(t.c.fd)
-			l.load.Add(-1)
+			l.abandon(t.c, ErrEngineShutdown)
 		case t.cb != nil:
 			l.callback(t.cb, t.c, ErrEngineShutdown)
 		}

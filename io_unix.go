@@ -92,7 +92,8 @@ func (l *loop) traffic(c *conn, fresh []byte) {
 	c.reading = false
 	if fromInbound {
 		c.inbound.Discard(l.pool, c.inbound.Len()-len(c.view))
-	} else if len(c.view) > 0 && c.state != connClosed {
+	} else if len(c.view) > 0 && c.state != connClosed && !c.udp {
+		// (A datagram's unread rest is dropped, as UDP reads do.)
 		c.inbound.Write(l.pool, c.view)
 	}
 	c.view = nil
@@ -118,7 +119,7 @@ func (l *loop) readDatagrams(ln *listener) {
 			l.eng.log.Debug("netloop: recvfrom", "addr", ln.addr.String(), "err", err)
 			continue
 		}
-		c := &conn{fd: ln.fd, loop: l, udp: true, peer: sa, localAddr: ln.addr,
+		c := &conn{fd: ln.fd, loop: l, h: l.h, udp: true, packet: true, peer: sa, localAddr: ln.addr,
 			remoteAddr: socket.Addr(ln.network, sa), view: l.scratch[:n], reading: true}
 		action := l.onTraffic(c)
 		c.reading, c.view = false, nil
@@ -222,8 +223,8 @@ func (l *loop) watch(c *conn) {
 
 // writability reports a water-mark crossing to handlers that ask for it.
 func (l *loop) writability(c *conn, writable bool) {
-	if l.writable != nil {
-		l.onWritability(c, writable)
+	if w, ok := c.h.(WritabilityHandler); ok {
+		l.onWritability(w, c, writable)
 	}
 }
 

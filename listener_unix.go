@@ -38,6 +38,9 @@ func (l *loop) startListeners() error {
 		if err := l.poller.Add(ln.fd, poller.Read|poller.Level); err != nil {
 			return err
 		}
+		if ln.stream {
+			l.acc.reserve() // only loops that accept need the spare fd
+		}
 	}
 	return nil
 }

@@ -154,13 +154,12 @@ func Run(h Handler, addr string, opts ...Option) error {
 	return RunAll(h, []string{addr}, opts...)
 }
 
-// RunAll serves several addresses from one engine until it stops.
+// RunAll serves several addresses from one engine until it stops. With no
+// address, the engine only serves connections made with Engine.Dial and
+// Engine.Enroll.
 func RunAll(h Handler, addrs []string, opts ...Option) error {
 	if h == nil {
 		return fmt.Errorf("%w: nil handler", ErrInvalidOption)
-	}
-	if len(addrs) == 0 {
-		return fmt.Errorf("%w: no address to serve", ErrInvalidOption)
 	}
 	o, err := buildOptions(opts)
 	if err != nil {
@@ -175,6 +174,83 @@ func RunAll(h Handler, addrs []string, opts ...Option) error {
 		eps = append(eps, ep)
 	}
 	return runEngine(h, eps, o)
+}
+
+// Start is RunAll in the background: it returns once the engine is
+// listening and OnBoot has run, or with the error that kept it from
+// starting. Engine.Wait then waits for it to stop.
+func Start(h Handler, addrs []string, opts ...Option) (Engine, error) {
+	booted := make(chan Engine, 1)
+	failed := make(chan error, 1)
+	opts = append(opts, func(o *Options) { o.booted = func(eng Engine) { booted <- eng } })
+	go func() {
+		if err := RunAll(h, addrs, opts...); err != nil {
+			failed <- err
+		}
+	}()
+	select {
+	case eng := <-booted:
+		return eng, nil
+	case err := <-failed:
+		return Engine{}, err
+	}
+}
+
+// Wait blocks until the engine has stopped and returns what Run returned.
+func (eng Engine) Wait() error {
+	if eng.e == nil {
+		return ErrEngineNotRunning
+	}
+	<-eng.e.done
+	return eng.e.result()
+}
+
+// Dial connects to address (in Run's form, e.g. "tcp://127.0.0.1:6379")
+// and serves the connection on one of the engine's loops with h (nil: the
+// engine's handler): OnOpen runs, then Dial returns the Conn. It blocks
+// until connected, failed (errors.Is matches the cause, e.g.
+// syscall.ECONNREFUSED, or ErrDialTimeout), or ctx ends. Safe for
+// concurrent use, but not from a callback, whose loop it would block: use
+// DialFrom there.
+func (eng Engine) Dial(ctx context.Context, address string, h Handler) (Conn, error) {
+	if eng.e == nil {
+		return nil, ErrEngineNotRunning
+	}
+	ep, err := parseAddr(address)
+	if err != nil {
+		return nil, err
+	}
+	return eng.e.dial(ctx, ep, h)
+}
+
+// DialFrom connects to address from a callback, on from's event loop, so
+// that the two connections share a loop and never need a cross-thread hop
+// (what a proxy or gateway wants). It does not block: when the connect
+// completes, the new connection's OnOpen runs (with h, or from's engine
+// handler if nil), then cb gets it; if it fails or timeout (0: the
+// engine's DialTimeout) passes, cb gets a nil Conn and the error. Call
+// only on from's event loop.
+func DialFrom(from Conn, address string, h Handler, timeout time.Duration, cb AsyncCallback) error {
+	c, ok := from.(*conn)
+	if !ok || cb == nil {
+		return fmt.Errorf("%w: DialFrom needs a netloop connection and a callback", ErrUnsupported)
+	}
+	ep, err := parseAddr(address)
+	if err != nil {
+		return err
+	}
+	return dialFrom(c, ep, h, timeout, cb)
+}
+
+// Enroll adopts an established net.Conn (TCP, Unix or connected UDP): the
+// engine serves it on one of its loops with h (nil: the engine's handler)
+// and closes nc, whose descriptor it has duplicated. It returns once OnOpen
+// has run. Safe for concurrent use, but not from a callback.
+func (eng Engine) Enroll(ctx context.Context, nc net.Conn, h Handler) (Conn, error) {
+	if eng.e == nil {
+		return nil, ErrEngineNotRunning
+	}
+	return eng.e.enroll(ctx, nc, h)
 }
 
 // endpoint is one address to listen on.

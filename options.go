@@ -117,6 +117,13 @@ type Options struct {
 	ReadTimeout  time.Duration
 	WriteTimeout time.Duration
 
+	// DialTimeout bounds a connect when the caller gives no tighter
+	// bound. Default 30 s.
+	DialTimeout time.Duration
+
+	// booted, set by Start, learns of the engine once it has booted.
+	booted func(Engine)
+
 	// PanicRecovery recovers a panic in a handler callback, logs it with
 	// its stack, and closes only that connection with an error matching
 	// ErrPanic. Default true.
@@ -138,6 +145,7 @@ func defaultOptions() Options {
 		MaxOutbound:    128 << 20,
 		MaxInbound:     64 << 20,
 		PanicRecovery:  true,
+		DialTimeout:    30 * time.Second,
 	}
 }
 
@@ -170,6 +178,8 @@ func (o *Options) validate() error {
 		return fmt.Errorf("%w: ReadBufferSize %d is outside 512 B .. 64 MiB", ErrInvalidOption, o.ReadBufferSize)
 	case o.DrainTimeout <= 0:
 		return fmt.Errorf("%w: DrainTimeout %v must be positive", ErrInvalidOption, o.DrainTimeout)
+	case o.DialTimeout <= 0:
+		return fmt.Errorf("%w: DialTimeout %v must be positive", ErrInvalidOption, o.DialTimeout)
 	case o.IdleTimeout < 0 || o.ReadTimeout < 0 || o.WriteTimeout < 0:
 		return fmt.Errorf("%w: negative timeout", ErrInvalidOption)
 	case o.MaxInbound <= 0 || o.MaxOutbound <= 0:
@@ -272,6 +282,9 @@ func WithReadTimeout(d time.Duration) Option { return func(o *Options) { o.ReadT
 // WithWriteTimeout closes connections whose pending output makes no
 // progress for d.
 func WithWriteTimeout(d time.Duration) Option { return func(o *Options) { o.WriteTimeout = d } }
+
+// WithDialTimeout sets the default connect timeout.
+func WithDialTimeout(d time.Duration) Option { return func(o *Options) { o.DialTimeout = d } }
 
 // WithPanicRecovery turns handler panic isolation on or off.
 func WithPanicRecovery(on bool) Option { return func(o *Options) { o.PanicRecovery = on } }

@@ -3,6 +3,7 @@
 package netloop
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/netloop/netloop/internal/timingwheel"
@@ -53,7 +54,7 @@ func (c *conn) SetWriteTimeout(d time.Duration) { c.setTimeout(&c.extra().write,
 
 // setTimeout sets one timeout, counting from now.
 func (c *conn) setTimeout(field *time.Duration, d time.Duration) {
-	if d < 0 || c.udp || c.state == connClosed {
+	if d < 0 || c.packet || c.state == connClosed {
 		return
 	}
 	e, now := c.ext, c.loop.now
@@ -68,6 +69,11 @@ func (c *conn) setTimeout(field *time.Duration, d time.Duration) {
 func (c *conn) expired(now time.Duration) error {
 	e := c.ext
 	switch {
+	case c.state == connConnecting:
+		if now >= e.connectBy {
+			return ErrDialTimeout
+		}
+		return nil
 	case e.write > 0 && c.outbound.Len() > 0 && now-e.stallSince >= e.write:
 		return ErrWriteTimeout
 	case e.read > 0 && now-e.lastRead >= e.read:
@@ -82,6 +88,9 @@ func (c *conn) expired(now time.Duration) error {
 // is set.
 func (c *conn) deadline() time.Duration {
 	e := c.ext
+	if c.state == connConnecting {
+		return e.connectBy
+	}
 	var d time.Duration
 	earliest := func(t time.Duration) {
 		if d == 0 || t < d {
@@ -123,6 +132,9 @@ func (l *loop) expire(t *timingwheel.Timer) {
 	switch err := c.expired(l.now); err {
 	case nil:
 		l.schedule(c)
+	case ErrDialTimeout:
+		ep := c.ext.dialing
+		l.abandon(c, fmt.Errorf("netloop: dial %s://%s: %w", ep.network, ep.address, err))
 	case ErrWriteTimeout:
 		l.finish(c, err) // flushing is what timed out
 	default:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -250,4 +251,84 @@ func SockError(fd int) error {
 		return syscall.Errno(v)
 	}
 	return nil
+}
+
+// Resolve turns network and address into a kernel address to connect to.
+// It may query DNS: callers on an event loop resolve elsewhere first, or
+// pass IP literals (see IsLiteral).
+func Resolve(network, address string) (unix.Sockaddr, int, error) {
+	family, sotype, sa, err := resolve(network, address)
+	if err != nil {
+		return nil, 0, err
+	}
+	if family == unix.AF_INET6 {
+		if a := sa.(*unix.SockaddrInet6); a.Addr == ([16]byte{}) {
+			// Dialing ":port" means the local host, as in package net.
+			a.Addr[15] = 1
+		}
+	} else if a, ok := sa.(*unix.SockaddrInet4); ok && a.Addr == ([4]byte{}) {
+		a.Addr = [4]byte{127, 0, 0, 1}
+	}
+	return sa, sotype, nil
+}
+
+// IsLiteral reports whether address needs no DNS lookup to dial.
+func IsLiteral(network, address string) bool {
+	if network == "unix" {
+		return true
+	}
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return false
+	}
+	if i := strings.IndexByte(host, '%'); i >= 0 {
+		host = host[:i]
+	}
+	return host == "" || net.ParseIP(host) != nil
+}
+
+// Connect opens a non-blocking socket and starts connecting it to sa. A
+// connect that cannot finish at once returns inProgress: the socket
+// becomes writable when it is done, and SockError tells how it went.
+func Connect(sa unix.Sockaddr, sotype int, o Options) (fd int, inProgress bool, err error) {
+	family := unix.AF_INET
+	switch sa.(type) {
+	case *unix.SockaddrInet6:
+		family = unix.AF_INET6
+	case *unix.SockaddrUnix:
+		family = unix.AF_UNIX
+	}
+	fd, err = newSocket(family, sotype)
+	if err != nil {
+		return -1, false, err
+	}
+	if err := setBuffers(fd, o); err != nil {
+		unix.Close(fd)
+		return -1, false, err
+	}
+	for {
+		err = unix.Connect(fd, sa)
+		switch {
+		case err == nil:
+			return fd, false, nil
+		case errors.Is(err, unix.EINTR):
+			continue // the connect goes on in the background
+		case errors.Is(err, unix.EINPROGRESS), errors.Is(err, unix.EALREADY):
+			return fd, true, nil
+		case errors.Is(err, unix.EAGAIN) && family == unix.AF_UNIX:
+			// A Unix listener with a full backlog: like a refusal.
+			err = unix.ECONNREFUSED
+		}
+		unix.Close(fd)
+		return -1, false, os.NewSyscallError("connect", err)
+	}
+}
+
+// LocalAddr returns the bound address of fd.
+func LocalAddr(network string, fd int) net.Addr {
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return nil
+	}
+	return Addr(network, sa)
 }
