@@ -78,3 +78,10 @@ func (l *loop) failed(cb AsyncCallback, err error) {
 	}
 	cb(nil, err)
 }
+
+func (l *loop) onEOF(hc HalfCloseHandler, c *conn) (a Action) {
+	if l.eng.opts.PanicRecovery {
+		defer l.recoverConn(c, "OnEOF")
+	}
+	return hc.OnEOF(c)
+}

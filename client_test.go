@@ -13,26 +13,6 @@ import (
 	"time"
 )
 
-// startEngine starts h in the background with Start, stopped at cleanup.
-func startEngine(t *testing.T, h Handler, addrs []string, opts ...Option) Engine {
-	t.Helper()
-	eng, err := Start(h, addrs, opts...)
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-		defer cancel()
-		if err := eng.Stop(ctx); err != nil {
-			t.Errorf("Stop: %v", err)
-		}
-		if err := eng.Wait(); err != nil {
-			t.Errorf("Wait: %v", err)
-		}
-	})
-	return eng
-}
-
 // collector gathers what a client connection receives.
 type collector struct {
 	BuiltinHandler
@@ -79,7 +59,7 @@ func TestClientEngineDialsTCPUnixAndUDP(t *testing.T) {
 	path := t.TempDir() + "/echo.sock"
 	srv := serve(t, echoHandler{}, []string{"tcp://127.0.0.1:0", "unix://" + path, "udp://127.0.0.1:0"})
 	cl := newCollector()
-	client := startEngine(t, cl, nil) // no listener: a client-only engine
+	client := serve(t, cl, nil) // no listener: a client-only engine
 	for _, a := range srv.Addrs() {
 		addr := a.Network() + "://" + a.String()
 		c, err := client.Dial(context.Background(), addr, nil)
@@ -101,7 +81,7 @@ func TestClientEngineDialsTCPUnixAndUDP(t *testing.T) {
 }
 
 func TestDialFailuresAreMatchable(t *testing.T) {
-	client := startEngine(t, newCollector(), nil)
+	client := serve(t, newCollector(), nil)
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	refused := ln.Addr().String()
 	ln.Close()
@@ -120,14 +100,14 @@ func TestDialFailuresAreMatchable(t *testing.T) {
 // until the dial timeout ends them.
 func TestDialTimesOut(t *testing.T) {
 	addr := fullListener(t)
-	client := startEngine(t, newCollector(), nil, WithDialTimeout(100*time.Millisecond))
+	client := serve(t, newCollector(), nil, WithDialTimeout(100*time.Millisecond))
 	_, err := client.Dial(context.Background(), "tcp://"+addr, nil)
 	if !errors.Is(err, ErrDialTimeout) || !errors.Is(err, ErrTimeout) {
 		t.Errorf("Dial = %v, want ErrDialTimeout", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err = startEngine(t, newCollector(), nil).Dial(ctx, "tcp://"+addr, nil)
+	_, err = serve(t, newCollector(), nil).Dial(ctx, "tcp://"+addr, nil)
 	if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrDialTimeout) {
 		t.Errorf("Dial with a 50ms context = %v, want a deadline error", err)
 	}
@@ -162,7 +142,7 @@ func fullListener(t *testing.T) string {
 }
 
 func TestFailedDialsLeakNoDescriptors(t *testing.T) {
-	client := startEngine(t, newCollector(), nil)
+	client := serve(t, newCollector(), nil)
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := "tcp://" + ln.Addr().String()
 	ln.Close()
@@ -298,7 +278,7 @@ func TestEnrollAdoptsANetConn(t *testing.T) {
 		t.Fatal(err)
 	}
 	cl := newCollector()
-	client := startEngine(t, cl, nil)
+	client := serve(t, cl, nil)
 	c, err := client.Enroll(context.Background(), nc, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -80,6 +80,19 @@ type Conn interface {
 	// Safe for concurrent use.
 	CloseWithCallback(cb AsyncCallback) error
 
+	// CloseWrite shuts down the sending side (a TCP FIN) once pending
+	// output is flushed, keeping the connection open for reading; later
+	// writes fail with ErrClosed. Call only on the connection's event
+	// loop.
+	CloseWrite() error
+	// PauseReading stops reading from the connection until ResumeReading:
+	// bytes wait in the kernel, and TCP flow control slows the peer down.
+	// Call only on the connection's event loop.
+	PauseReading()
+	// ResumeReading undoes PauseReading. Call only on the connection's
+	// event loop.
+	ResumeReading()
+
 	// Writable reports whether the outbound buffer is below its high
 	// water mark; when it is not, netloop has stopped reading from the
 	// connection, and producers should wait for OnWritabilityChanged.

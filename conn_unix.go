@@ -45,6 +45,9 @@ type conn struct {
 	interest poller.Interest // what the poller watches for now
 	eof      bool            // the peer has half-closed: nothing more to read
 	paused   bool            // reading stopped: outbound is above the high water mark
+	held     bool            // reading stopped by PauseReading
+	shut     bool            // CloseWrite was called: FIN once outbound drains
+	shutDone bool            // the FIN has been sent
 	ext      *connExt        // rarely used state, allocated on first use
 
 	err         error // socket error met by a write, acted on after the callback
@@ -262,7 +265,7 @@ func (c *conn) OutboundBuffered() int { return c.outbound.Len() }
 // writable reports why the connection cannot take more bytes, if it can't.
 func (c *conn) writable() error {
 	switch {
-	case c.state != connOpen:
+	case c.state != connOpen || c.shut:
 		return ErrClosed
 	case c.err != nil:
 		return c.err
@@ -372,4 +375,29 @@ func (c *conn) extra() *connExt {
 		c.ext.timer.Value = c
 	}
 	return c.ext
+}
+
+func (c *conn) CloseWrite() error {
+	if c.packet || c.state != connOpen {
+		return ErrClosed
+	}
+	c.shut = true
+	if c.outbound.Len() == 0 {
+		c.loop.shutdownWrite(c)
+	}
+	return c.err
+}
+
+func (c *conn) PauseReading() {
+	c.held = true
+	if !c.packet {
+		c.loop.watch(c)
+	}
+}
+
+func (c *conn) ResumeReading() {
+	c.held = false
+	if !c.packet {
+		c.loop.watch(c)
+	}
 }

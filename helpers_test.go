@@ -11,7 +11,8 @@ import (
 // instead of running into the test binary's deadline.
 const testTimeout = 30 * time.Second
 
-// bootHandler wraps a Handler to report the Engine from OnBoot.
+// bootHandler wraps a Handler to report the Engine from OnBoot, for tests
+// of Run itself; others use serve, built on Start, which needs no wrapper.
 type bootHandler struct {
 	Handler
 	booted chan Engine
@@ -23,20 +24,13 @@ func (b *bootHandler) OnBoot(eng Engine) Action {
 	return a
 }
 
-// serve runs h on addrs and returns the running engine; the engine is
+// serve starts h on addrs and returns the running engine; the engine is
 // stopped when the test ends, and Run's error must be nil.
 func serve(t testing.TB, h Handler, addrs []string, opts ...Option) Engine {
 	t.Helper()
-	bh := &bootHandler{Handler: h, booted: make(chan Engine, 1)}
-	runErr := make(chan error, 1)
-	go func() { runErr <- RunAll(bh, addrs, opts...) }()
-	var eng Engine
-	select {
-	case eng = <-bh.booted:
-	case err := <-runErr:
-		t.Fatalf("engine did not boot: %v", err)
-	case <-time.After(testTimeout):
-		t.Fatal("engine did not boot in time")
+	eng, err := Start(h, addrs, opts...)
+	if err != nil {
+		t.Fatalf("engine did not start: %v", err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
@@ -44,7 +38,7 @@ func serve(t testing.TB, h Handler, addrs []string, opts ...Option) Engine {
 		if err := eng.Stop(ctx); err != nil {
 			t.Errorf("Stop: %v", err)
 		}
-		if err := <-runErr; err != nil {
+		if err := eng.Wait(); err != nil {
 			t.Errorf("Run returned %v", err)
 		}
 	})
@@ -76,12 +70,4 @@ type echoHandler struct{ BuiltinHandler }
 func (echoHandler) OnTraffic(c Conn) Action {
 	c.WriteTo(c)
 	return None
-}
-
-// OnWritabilityChanged forwards to the wrapped handler, if it asks for
-// writability events.
-func (b *bootHandler) OnWritabilityChanged(c Conn, writable bool) {
-	if w, ok := b.Handler.(WritabilityHandler); ok {
-		w.OnWritabilityChanged(c, writable)
-	}
 }

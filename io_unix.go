@@ -26,12 +26,11 @@ func wrapErr(op string, err error) error { return os.NewSyscallError(op, err) }
 // fresh ones. Level-triggered, one read per event keeps the loop fair;
 // edge-triggered must read until EAGAIN or the next edge never comes.
 func (l *loop) read(c *conn) {
-	for c.state == connOpen && !c.paused {
+	for c.state == connOpen && !c.paused && !c.held && !c.eof {
 		n, err := unix.Read(c.fd, l.scratch)
 		switch {
 		case err == nil && n == 0:
-			c.eof = true
-			l.closeConn(c, io.EOF)
+			l.peerEOF(c)
 			return
 		case err == nil:
 			c.readAt(l.now)
@@ -51,6 +50,34 @@ func (l *loop) read(c *conn) {
 		// The peer may still send while we flush; its bytes have no
 		// reader any more, and a reset must still be noticed.
 		l.discardInput(c)
+	}
+}
+
+// peerEOF handles the peer's FIN: close (after flushing) with io.EOF,
+// unless the handler keeps half-closed connections open.
+func (l *loop) peerEOF(c *conn) {
+	c.eof = true
+	hc, ok := c.h.(HalfCloseHandler)
+	if !ok || c.shutDone {
+		l.closeConn(c, io.EOF)
+		return
+	}
+	l.watch(c)
+	l.settle(c, l.onEOF(hc, c))
+}
+
+// shutdownWrite sends the FIN that CloseWrite asked for, now that nothing
+// is pending; a connection done both ways then closes.
+func (l *loop) shutdownWrite(c *conn) {
+	if c.shutDone {
+		return
+	}
+	c.shutDone = true
+	if err := unix.Shutdown(c.fd, unix.SHUT_WR); err != nil && c.err == nil {
+		c.err = wrapErr("shutdown", err)
+	}
+	if c.eof {
+		l.closeConn(c, io.EOF)
 	}
 }
 
@@ -192,6 +219,12 @@ func (l *loop) flush(c *conn) {
 		l.finish(c, c.closeReason)
 		return
 	}
+	if c.outbound.Len() == 0 && c.shut {
+		l.shutdownWrite(c)
+		if c.state == connClosed {
+			return
+		}
+	}
 	if c.paused && c.outbound.Len() <= c.lowWater() {
 		c.paused = false
 		l.writability(c, true)
@@ -206,7 +239,7 @@ func (l *loop) watch(c *conn) {
 		return
 	}
 	var in poller.Interest
-	if !c.eof && !c.paused {
+	if !c.eof && !c.paused && !c.held {
 		in |= poller.Read
 	}
 	if c.outbound.Len() > 0 {

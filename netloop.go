@@ -91,6 +91,17 @@ type WritabilityHandler interface {
 	OnWritabilityChanged(c Conn, writable bool)
 }
 
+// HalfCloseHandler is implemented by handlers that keep a connection open
+// after its peer has finished sending (a TCP half-close). OnEOF then runs
+// instead of the connection being closed with io.EOF: it may go on
+// writing, and closes it (Close action or Conn.Close) when done. Once
+// both sides have shut down (see Conn.CloseWrite) and output is flushed,
+// netloop closes it with io.EOF. A proxy needs this to forward a FIN
+// while the other direction still flows.
+type HalfCloseHandler interface {
+	OnEOF(c Conn) Action
+}
+
 // BuiltinHandler implements every Handler callback as a no-op. Embed it
 // and override what you need.
 type BuiltinHandler struct{}

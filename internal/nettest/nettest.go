@@ -20,32 +20,13 @@ import (
 // message instead of running into the test binary's deadline.
 const Timeout = 30 * time.Second
 
-// bootHandler wraps a Handler to hand the Engine from OnBoot to Serve.
-type bootHandler struct {
-	netloop.Handler
-	booted chan netloop.Engine
-}
-
-func (b *bootHandler) OnBoot(eng netloop.Engine) netloop.Action {
-	a := b.Handler.OnBoot(eng)
-	b.booted <- eng
-	return a
-}
-
-// Serve runs h on addr and returns the engine once it has booted. When the
-// test ends the engine is stopped, and both Stop and Run must succeed.
+// Serve starts h on addr and returns the engine once it has booted. When
+// the test ends the engine is stopped, and both Stop and Run must succeed.
 func Serve(t testing.TB, h netloop.Handler, addr string, opts ...netloop.Option) netloop.Engine {
 	t.Helper()
-	bh := &bootHandler{Handler: h, booted: make(chan netloop.Engine, 1)}
-	runErr := make(chan error, 1)
-	go func() { runErr <- netloop.Run(bh, addr, opts...) }()
-	var eng netloop.Engine
-	select {
-	case eng = <-bh.booted:
-	case err := <-runErr:
-		t.Fatalf("netloop.Run(%q) returned before boot: %v", addr, err)
-	case <-time.After(Timeout):
-		t.Fatalf("netloop.Run(%q) did not boot within %v", addr, Timeout)
+	eng, err := netloop.Start(h, []string{addr}, opts...)
+	if err != nil {
+		t.Fatalf("netloop.Start(%q): %v", addr, err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), Timeout)
@@ -53,7 +34,7 @@ func Serve(t testing.TB, h netloop.Handler, addr string, opts ...netloop.Option)
 		if err := eng.Stop(ctx); err != nil {
 			t.Errorf("Engine.Stop: %v", err)
 		}
-		if err := <-runErr; err != nil {
+		if err := eng.Wait(); err != nil {
 			t.Errorf("netloop.Run returned %v after Stop, want nil", err)
 		}
 	})
@@ -71,12 +52,4 @@ func Dial(t testing.TB, addr net.Addr) net.Conn {
 	t.Cleanup(func() { c.Close() })
 	c.SetDeadline(time.Now().Add(Timeout))
 	return c
-}
-
-// OnWritabilityChanged forwards to the wrapped handler, if it asks for
-// writability events.
-func (b *bootHandler) OnWritabilityChanged(c netloop.Conn, writable bool) {
-	if w, ok := b.Handler.(netloop.WritabilityHandler); ok {
-		w.OnWritabilityChanged(c, writable)
-	}
 }
