@@ -58,6 +58,7 @@ func (l *loop) connect(ep endpoint, sa unix.Sockaddr, sotype int, h Handler, tim
 	}
 	c.interest = poller.Write
 	l.conns[fd] = c
+	l.tick()
 	e.connectBy = l.now + timeout
 	l.schedule(c)
 }

@@ -99,9 +99,12 @@ func (l *loop) run() {
 			l.closeAll()
 			break
 		}
-		// One clock read per poll, not per message: activity is stamped
-		// with the time the poll returned.
-		l.now = time.Since(l.epoch)
+		// One clock read per poll, not per message, and none at all when
+		// nothing on this loop depends on time: activity is stamped with
+		// the time the poll returned.
+		if l.timed() {
+			l.tick()
+		}
 		if l.poller.Dispatch(n, l.onEvent) {
 			l.runTasks()
 		}
@@ -196,8 +199,20 @@ func (l *loop) runTask(t *task) {
 	l.settle(c, None)
 }
 
+// timed reports whether anything on the loop needs the clock: the ticker,
+// connection deadlines, or a paused accept.
+func (l *loop) timed() bool {
+	return l.ticking || l.wheel.Len() > 0 || !l.acc.resumeAt.IsZero()
+}
+
+// tick refreshes the loop's notion of now.
+func (l *loop) tick() { l.now = time.Since(l.epoch) }
+
 // timeout is how long the next Wait may block, in milliseconds.
 func (l *loop) timeout() int {
+	if !l.timed() {
+		return -1
+	}
 	var next time.Time
 	if l.ticking && !l.draining {
 		next = l.nextTick
@@ -222,6 +237,9 @@ func (l *loop) timeout() int {
 }
 
 func (l *loop) timers() {
+	if !l.timed() {
+		return
+	}
 	now := l.epoch.Add(l.now)
 	l.wheel.Advance(now, l.expireFn)
 	if l.ticking && !l.draining && !now.Before(l.nextTick) {

@@ -27,7 +27,7 @@ func wrapErr(op string, err error) error { return os.NewSyscallError(op, err) }
 // edge-triggered must read until EAGAIN or the next edge never comes.
 func (l *loop) read(c *conn) {
 	for c.state == connOpen && !c.paused && !c.held && !c.eof {
-		n, err := unix.Read(c.fd, l.scratch)
+		n, err := socket.Read(c.fd, l.scratch)
 		switch {
 		case err == nil && n == 0:
 			l.peerEOF(c)
@@ -83,7 +83,7 @@ func (l *loop) shutdownWrite(c *conn) {
 
 func (l *loop) discardInput(c *conn) {
 	for {
-		n, err := unix.Read(c.fd, l.scratch)
+		n, err := socket.Read(c.fd, l.scratch)
 		switch {
 		case err == nil && n > 0:
 			continue
@@ -161,7 +161,7 @@ func (l *loop) readDatagrams(ln *listener) {
 // loop closes it once the current callback returns.
 func (l *loop) write(c *conn, b []byte) (int, error) {
 	for {
-		n, err := unix.Write(c.fd, b)
+		n, err := socket.Write(c.fd, b)
 		switch {
 		case err == nil:
 			c.wroteAt(l.now)

@@ -82,3 +82,39 @@ func TestWriteTimeoutClosesStuckPeer(t *testing.T) {
 		t.Errorf("OnClose err = %v, want ErrWriteTimeout", err)
 	}
 }
+
+// TestWriteTimeoutAfterLongQuiet sets only a write timeout, stays quiet
+// long enough for the loop to stop keeping the clock, then stalls a
+// write: the timeout must count from the stall, not from a stale clock.
+func TestWriteTimeoutAfterLongQuiet(t *testing.T) {
+	h := &lateWriter{closed: make(chan error, 1), start: make(chan Conn, 1)}
+	_, addr := serveOne(t, h, "tcp://127.0.0.1:0", WithMaxOutbound(128<<20), WithWriteWaterMarks(0, 128<<20))
+	dial(t, addr)
+	c := <-h.start
+	time.Sleep(300 * time.Millisecond) // quiet: nothing on the loop is timed
+	began := time.Now()
+	c.Wake(func(c Conn, _ error) { c.Write(pattern(64 << 20)) })
+	if err := recv(t, h.closed); !errors.Is(err, ErrWriteTimeout) {
+		t.Fatalf("OnClose err = %v, want ErrWriteTimeout", err)
+	}
+	if waited := time.Since(began); waited < 200*time.Millisecond {
+		t.Errorf("closed %v after the stall, before the 200ms write timeout", waited)
+	}
+}
+
+type lateWriter struct {
+	BuiltinHandler
+	closed chan error
+	start  chan Conn
+}
+
+func (h *lateWriter) OnOpen(c Conn) ([]byte, Action) {
+	c.SetWriteTimeout(200 * time.Millisecond)
+	h.start <- c
+	return nil, None
+}
+
+func (h *lateWriter) OnClose(_ Conn, err error) Action {
+	h.closed <- err
+	return None
+}

@@ -43,6 +43,9 @@ func (c *conn) wroteAt(now time.Duration) {
 // been queued or made progress.
 func (l *loop) writeStalled(c *conn) {
 	if c.ext != nil && c.ext.write > 0 {
+		if !l.timed() {
+			l.tick() // the clock is kept only while something is timed
+		}
 		c.ext.stallSince = l.now
 		l.schedule(c)
 	}
@@ -57,6 +60,7 @@ func (c *conn) setTimeout(field *time.Duration, d time.Duration) {
 	if d < 0 || c.packet || c.state == connClosed {
 		return
 	}
+	c.loop.tick() // the clock is not kept while no deadline exists
 	e, now := c.ext, c.loop.now
 	*field = d
 	e.lastRead, e.lastWrite, e.stallSince = now, now, now
@@ -111,6 +115,10 @@ func (c *conn) deadline() time.Duration {
 
 // schedule makes c's timer fire no later than its earliest deadline.
 func (l *loop) schedule(c *conn) {
+	if l.wheel.Len() == 0 {
+		// An empty wheel is not advanced: bring it up to now first.
+		l.wheel.Advance(l.epoch.Add(l.now), l.expireFn)
+	}
 	e := c.ext
 	d := c.deadline()
 	if d == 0 || (e.due != 0 && e.due <= d) {
@@ -151,6 +159,7 @@ func (l *loop) applyTimeouts(c *conn) {
 	if o.IdleTimeout == 0 && o.ReadTimeout == 0 && o.WriteTimeout == 0 {
 		return
 	}
+	l.tick()
 	e := c.extra()
 	e.idle, e.read, e.write = o.IdleTimeout, o.ReadTimeout, o.WriteTimeout
 	e.lastRead, e.lastWrite, e.stallSince = l.now, l.now, l.now

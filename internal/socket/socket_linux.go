@@ -54,9 +54,9 @@ func Writev(fd int, bufs [][]byte, iov []unix.Iovec) (int, []unix.Iovec, error) 
 	if len(iov) == 0 {
 		return 0, iov, nil
 	}
-	n, _, errno := unix.Syscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+	n, _, errno := unix.RawSyscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
 	if errno != 0 {
-		return 0, iov, errno
+		return 0, iov, errnoErr(errno)
 	}
 	return int(n), iov, nil
 }

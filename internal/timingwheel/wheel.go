@@ -84,6 +84,15 @@ func (w *Wheel) Cancel(t *Timer) {
 // Advance moves the wheel to now, calling fire for every timer that came
 // due. fire may schedule timers again (including the one it got).
 func (w *Wheel) Advance(now time.Time, fire func(*Timer)) {
+	if w.count == 0 {
+		// Nothing to fire: jump, however long the wheel sat unused.
+		if lag := now.Sub(w.last); lag >= w.tick {
+			ticks := lag / w.tick
+			w.last = w.last.Add(ticks * w.tick)
+			w.pos = int((int64(w.pos) + int64(ticks)) % int64(len(w.slots)))
+		}
+		return
+	}
 	for now.Sub(w.last) >= w.tick {
 		w.last = w.last.Add(w.tick)
 		w.pos = (w.pos + 1) % len(w.slots)
