@@ -18,6 +18,7 @@ type Poller struct {
 	// wakeBuf is where Wait drains the eventfd counter; kept here so the
 	// read does not allocate.
 	wakeBuf [8]byte
+	busy    bool // the last Wait found several descriptors ready
 	// mu keeps Wake from writing to a descriptor number that Close has
 	// released and the process may already have reused.
 	mu     sync.RWMutex
@@ -118,15 +119,22 @@ func (p *Poller) Wake() error {
 // descriptors are ready, and returns how many; Dispatch then serves them.
 // They are two calls so that the owner can read the clock in between.
 func (p *Poller) Wait(msec int) (int, error) {
-	// A busy loop usually finds events ready: ask without blocking first,
-	// as a raw system call that skips the scheduler's bookkeeping, and
-	// block (telling the scheduler) only when nothing is ready.
-	r, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(p.epfd),
-		uintptr(unsafe.Pointer(&p.events[0])), uintptr(len(p.events)), 0, 0, 0)
-	if errno == 0 && (r > 0 || msec == 0) {
-		return int(r), nil
+	// A busy loop (several descriptors ready last time) likely finds
+	// more ready now: ask without blocking first, as a raw system call
+	// that skips the scheduler's bookkeeping, and block (telling the
+	// scheduler) only when nothing is ready. A quiet loop goes straight to
+	// the blocking call: a system call that finds nothing costs more than
+	// the bookkeeping it saves.
+	if p.busy || msec == 0 {
+		r, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(p.epfd),
+			uintptr(unsafe.Pointer(&p.events[0])), uintptr(len(p.events)), 0, 0, 0)
+		if errno == 0 && (r > 0 || msec == 0) {
+			p.busy = r > 1
+			return int(r), nil
+		}
 	}
 	n, err := unix.EpollWait(p.epfd, p.events, msec)
+	p.busy = n > 1
 	if err != nil {
 		if errors.Is(err, unix.EINTR) {
 			return 0, nil
