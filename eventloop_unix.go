@@ -312,6 +312,14 @@ func (l *loop) abandon(c *conn, err error) {
 // settle acts on what a callback left behind: a write error recorded on
 // the connection, or the action it returned.
 func (l *loop) settle(c *conn, action Action) {
+	if c.packet {
+		// One datagram of a shared socket: an error (or panic) concerns
+		// that datagram only, and there is no connection to close.
+		if action == Shutdown {
+			l.eng.shutdownAsync()
+		}
+		return
+	}
 	if c.err != nil && c.state != connClosed {
 		l.finish(c, c.err)
 		return

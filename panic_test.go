@@ -114,3 +114,23 @@ func TestPanickingTickBacksOff(t *testing.T) {
 		t.Errorf("tick after a panic came %v later, want the 1s fallback", gap)
 	}
 }
+
+// udpPanicky panics in a Wake callback on a datagram's Conn.
+type udpPanicky struct{ BuiltinHandler }
+
+func (udpPanicky) OnTraffic(c Conn) Action {
+	b, _ := c.Next(-1)
+	if string(b) == "boom" {
+		c.Wake(func(Conn, error) { panic("callback bug") })
+		return None
+	}
+	c.Write(b)
+	return None
+}
+
+func TestPanicOnADatagramKeepsTheSocket(t *testing.T) {
+	_, addr := serveOne(t, udpPanicky{}, "udp://127.0.0.1:0", WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	c := dial(t, addr)
+	c.Write([]byte("boom"))
+	echoOver(t, c, "still served") // the UDP socket survived the panic
+}
