@@ -30,22 +30,22 @@ func serve(ctx context.Context, log *slog.Logger, h netloop.Handler, addr string
 	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
 
-	bh := &bootLogger{Handler: h, log: log, booted: make(chan netloop.Engine, 1)}
 	opts = append(opts, netloop.WithLogger(log))
 	start := time.Now()
-	runErr := make(chan error, 1)
-	go func() { runErr <- netloop.Run(bh, addr, opts...) }()
-
-	var eng netloop.Engine
-	select {
-	case err := <-runErr:
+	// Start, not a wrapper around h: a wrapper would hide the optional
+	// interfaces h implements (HalfCloseHandler, WritabilityHandler).
+	eng, err := netloop.Start(h, []string{addr}, opts...)
+	if err != nil {
 		return err // it never served: a listen error, or bad options
-	case eng = <-bh.booted:
 	}
+	for _, a := range eng.Addrs() {
+		log.Info("listening", "network", a.Network(), "addr", a.String())
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- eng.Wait() }()
 
-	var err error
 	select {
-	case err = <-runErr:
+	case err = <-stopped:
 		// The engine stopped by itself: a handler returned Shutdown, or
 		// a fatal error.
 	case <-ctx.Done():
@@ -55,7 +55,7 @@ func serve(ctx context.Context, log *slog.Logger, h netloop.Handler, addr string
 			log.Warn("closed connections before their writes were flushed", "timeout", stopTimeout, "err", err)
 		}
 		cancel()
-		err = <-runErr
+		err = <-stopped
 	}
 
 	attrs := []any{"uptime", time.Since(start).Round(time.Millisecond).String()}
@@ -67,21 +67,4 @@ func serve(ctx context.Context, log *slog.Logger, h netloop.Handler, addr string
 	}
 	log.Info("stopped", attrs...)
 	return err
-}
-
-// bootLogger wraps a handler to log the served addresses (with the ports
-// the kernel chose for ":0") and hand the Engine to serve.
-type bootLogger struct {
-	netloop.Handler
-	log    *slog.Logger
-	booted chan netloop.Engine
-}
-
-func (b *bootLogger) OnBoot(eng netloop.Engine) netloop.Action {
-	action := b.Handler.OnBoot(eng)
-	for _, a := range eng.Addrs() {
-		b.log.Info("listening", "network", a.Network(), "addr", a.String())
-	}
-	b.booted <- eng
-	return action
 }

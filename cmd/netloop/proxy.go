@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netloop/netloop"
+	"github.com/netloop/netloop/proxy"
+)
+
+// proxyConfig holds the flags of the proxy command.
+type proxyConfig struct {
+	listen      string
+	upstreams   []string
+	balance     balanceFlag
+	loops       int
+	dialTimeout time.Duration
+	downTime    time.Duration
+	idleTimeout time.Duration
+}
+
+func newProxyCmd(g *globals) *cobra.Command {
+	cfg := proxyConfig{listen: "127.0.0.1:8000", dialTimeout: 5 * time.Second, downTime: 10 * time.Second}
+	cmd := &cobra.Command{
+		Use:   "proxy",
+		Short: "Run a TCP proxy: each client is relayed to one of the upstreams",
+		Long: `Run a layer-4 (TCP) proxy. Each client connection gets a connection to
+one of the upstreams, opened on the same event loop, and bytes flow both
+ways with backpressure (a slow reader slows its sender instead of filling
+memory) and half-close (a FIN is forwarded; the other direction goes on).
+
+An upstream that refuses or does not answer within --connect-timeout is
+marked down for --down-time and the client is tried on the next one; with
+none left the client's connection is closed. After --down-time one client
+probes the upstream again.`,
+		Example: `  netloop proxy --upstream 127.0.0.1:6379
+  netloop proxy --listen 0.0.0.0:7000 --upstream 10.0.0.1:80,10.0.0.2:80 --balance leastconn
+  netloop proxy --listen :7000 --upstream app1:8080 --upstream app2:8080 --balance hash --loops 2`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(cfg.upstreams) == 0 {
+				return errors.New("--upstream is required")
+			}
+			if cfg.listen == "" {
+				return errors.New("--listen is empty")
+			}
+			log := g.logger(cmd.ErrOrStderr())
+			p, err := proxy.New(proxy.Config{
+				Upstreams:   cfg.upstreams,
+				Balance:     proxy.Balance(cfg.balance),
+				DialTimeout: cfg.dialTimeout,
+				DownTime:    cfg.downTime,
+				Logger:      log,
+			})
+			if err != nil {
+				return err
+			}
+			addr := cfg.listen
+			if !strings.Contains(addr, "://") {
+				addr = "tcp://" + addr
+			}
+			log.Info("starting proxy", "version", buildVersion(), "loops", loopsString(cfg.loops),
+				"upstreams", strings.Join(cfg.upstreams, ","), "balance", cfg.balance.String())
+			return serveProxy(cmd.Context(), log, p, addr, cfg.options()...)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.listen, "listen", cfg.listen, "address to accept clients on: host:port")
+	f.StringSliceVar(&cfg.upstreams, "upstream", nil, "upstream host:port to relay to; repeat it or separate with commas")
+	f.Var(&cfg.balance, "balance", "how clients are spread over upstreams: roundrobin, leastconn or hash (of the client IP)")
+	f.IntVar(&cfg.loops, "loops", 0, "number of event loops (0: one per CPU)")
+	f.DurationVar(&cfg.dialTimeout, "connect-timeout", cfg.dialTimeout, "how long a connect to an upstream may take")
+	f.DurationVar(&cfg.downTime, "down-time", cfg.downTime, "how long an upstream that failed a connect is skipped")
+	f.DurationVar(&cfg.idleTimeout, "idle-timeout", 0, "close a connection idle this long either way (0: never)")
+	return cmd
+}
+
+func (cfg *proxyConfig) options() []netloop.Option {
+	opts := []netloop.Option{netloop.WithIdleTimeout(cfg.idleTimeout)}
+	if cfg.loops > 0 {
+		opts = append(opts, netloop.WithNumLoops(cfg.loops))
+	} else {
+		opts = append(opts, netloop.WithMulticore(true))
+	}
+	return opts
+}
+
+// serveProxy is serve for the proxy. The Proxy must be the engine's own
+// handler: serve's bootLogger embeds netloop.Handler, which would hide the
+// proxy's OnEOF (netloop.HalfCloseHandler) from the engine and turn every
+// client half-close into a close. netloop.Start reports the boot instead.
+func serveProxy(ctx context.Context, log *slog.Logger, p *proxy.Proxy, addr string, opts ...netloop.Option) error {
+	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stopSignals()
+
+	start := time.Now()
+	eng, err := netloop.Start(p, []string{addr}, append(opts, netloop.WithLogger(log))...)
+	if err != nil {
+		return err // it never served: a listen error, or bad options
+	}
+	for _, a := range eng.Addrs() {
+		log.Info("listening", "network", a.Network(), "addr", a.String())
+	}
+	done := make(chan error, 1)
+	go func() { done <- eng.Wait() }()
+
+	select {
+	case err = <-done:
+		// The engine stopped by itself (a fatal error).
+	case <-ctx.Done():
+		log.Info("stopping", "reason", context.Cause(ctx).Error(), "connections", eng.CountConnections())
+		stopCtx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+		if err := eng.Stop(stopCtx); err != nil {
+			log.Warn("closed connections before their writes were flushed", "timeout", stopTimeout, "err", err)
+		}
+		cancel()
+		err = <-done
+	}
+
+	s := p.Stats()
+	attrs := []any{"uptime", time.Since(start).Round(time.Millisecond).String(),
+		"clients", s.Accepted, "refused", s.Rejected}
+	for _, u := range s.Upstreams {
+		attrs = append(attrs, slog.Group("upstream", "addr", u.Addr, "connections", u.Connections, "failures", u.Failures))
+	}
+	if err != nil {
+		attrs = append(attrs, "err", err)
+	}
+	log.Info("stopped", attrs...)
+	return err
+}
+
+// balanceFlag is the --balance flag.
+type balanceFlag proxy.Balance
+
+func (b *balanceFlag) Set(s string) error {
+	v, err := proxy.ParseBalance(s)
+	if err != nil {
+		return errors.New("want roundrobin, leastconn or hash")
+	}
+	*b = balanceFlag(v)
+	return nil
+}
+
+func (b *balanceFlag) String() string { return proxy.Balance(*b).String() }
+
+func (*balanceFlag) Type() string { return "policy" }
