@@ -1,0 +1,93 @@
+// Command httpbench runs one of the HTTP servers that bench.sh compares,
+// each answering every request with "Hello, World!" (text/plain):
+//
+//	httpbench -server netloop -addr 127.0.0.1:8081      # httpd native API
+//	httpbench -server netloop-std -addr 127.0.0.1:8082  # httpd's net/http adapter
+//	httpbench -server fasthttp -addr 127.0.0.1:8083
+//	httpbench -server nethttp -addr 127.0.0.1:8084
+//
+// Run it with GOMAXPROCS=1 pinned to one CPU (bench.sh does): the
+// comparison is per core.
+package main
+
+import (
+	"flag"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"syscall"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/netloop/netloop"
+	"github.com/netloop/netloop/httpd"
+)
+
+var hello = []byte("Hello, World!")
+
+func main() {
+	server := flag.String("server", "netloop", "netloop, netloop-std, fasthttp or nethttp")
+	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
+	profile := flag.String("cpuprofile", "", "write a CPU profile here until SIGINT or SIGTERM")
+	noTimeouts := flag.Bool("no-timeouts", false, "netloop: turn the read-header and idle timeouts off")
+	flag.Parse()
+	log.SetFlags(0)
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		go func() {
+			sig := make(chan os.Signal, 1)
+			signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+			<-sig
+			pprof.StopCPUProfile()
+			f.Close()
+			os.Exit(0)
+		}()
+	}
+	var err error
+	switch *server {
+	case "netloop":
+		var srv *httpd.Server
+		var opts []httpd.Option
+		if *noTimeouts {
+			opts = append(opts, httpd.WithReadHeaderTimeout(0), httpd.WithIdleTimeout(0))
+		}
+		srv, err = httpd.New(httpd.HandlerFunc(func(w *httpd.ResponseWriter, r *httpd.Request) {
+			w.AddHeader("Content-Type", "text/plain")
+			w.Write(hello)
+		}), opts...)
+		if err == nil {
+			err = srv.Serve("tcp://"+*addr, netloop.WithNumLoops(1))
+		}
+	case "netloop-std":
+		var srv *httpd.Server
+		srv, err = httpd.NewStd(http.HandlerFunc(stdHello))
+		if err == nil {
+			err = srv.Serve("tcp://"+*addr, netloop.WithNumLoops(1))
+		}
+	case "fasthttp":
+		s := &fasthttp.Server{
+			Handler: func(ctx *fasthttp.RequestCtx) {
+				ctx.SetContentType("text/plain")
+				ctx.Write(hello)
+			},
+			NoDefaultServerHeader: true,
+		}
+		err = s.ListenAndServe(*addr)
+	case "nethttp":
+		err = http.ListenAndServe(*addr, http.HandlerFunc(stdHello))
+	default:
+		log.Fatalf("unknown server %q", *server)
+	}
+	log.Fatal(err)
+}
+
+func stdHello(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain")
+	w.Write(hello)
+}

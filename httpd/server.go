@@ -1,0 +1,237 @@
+package httpd
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/netloop/netloop"
+	"github.com/netloop/netloop/pool"
+)
+
+// Handler serves requests on the event loop (the native API). Serve must
+// not block: it runs on the loop that owns the connection, between that
+// loop's other connections. Hand blocking work to a worker pool, or serve
+// a net/http Handler with NewStd, which does that for you.
+type Handler interface {
+	Serve(w *ResponseWriter, r *Request)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(w *ResponseWriter, r *Request)
+
+// Serve calls f(w, r).
+func (f HandlerFunc) Serve(w *ResponseWriter, r *Request) { f(w, r) }
+
+// Server is an HTTP/1.1 server on netloop. It is a netloop.Handler: Serve
+// runs it, or pass it to netloop.Run with options of your own. One Server
+// runs on one engine at a time. Its methods are safe for concurrent use.
+type Server struct {
+	opts Options
+	h    Handler      // native, or
+	std  http.Handler // served on workers
+
+	date     dateCache
+	batches  sync.Pool // *batch: output and writer for one OnTraffic
+	sessions sync.Pool // *session, recycled from closed connections
+	epoch    time.Time
+
+	mu       sync.Mutex
+	eng      netloop.Engine
+	running  bool
+	stopDate chan struct{}
+	workers  *pool.WorkerPool // NewStd: where handlers run
+	stdBufs  *pool.BytePool   // NewStd: response buffers
+
+	draining atomic.Bool  // Shutdown has begun
+	active   atomic.Int64 // connections with a request in progress
+	requests atomic.Int64 // requests answered on closed connections
+	open     atomic.Int64 // connections open now
+}
+
+// New returns a server that runs h on the event loops.
+func New(h Handler, opts ...Option) (*Server, error) {
+	if h == nil {
+		return nil, ErrInvalidOption
+	}
+	return newServer(h, nil, opts)
+}
+
+func newServer(h Handler, std http.Handler, opts []Option) (*Server, error) {
+	o, err := buildOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: o, h: h, std: std, epoch: time.Now()}
+	s.batches.New = func() any { return &batch{out: make([]byte, 0, 4096)} }
+	return s, nil
+}
+
+// Serve runs the server on addr ("tcp://127.0.0.1:8080", or see
+// netloop.Run) until it stops, with the given engine options.
+func (s *Server) Serve(addr string, opts ...netloop.Option) error {
+	return netloop.Run(s, addr, opts...)
+}
+
+// Addrs returns the addresses the running server listens on.
+func (s *Server) Addrs() []net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.eng.Addrs()
+}
+
+// Shutdown stops the server gracefully: responses from now on say
+// "Connection: close", and it waits until no connection has a request in
+// progress (one being received, or a net/http handler still running)
+// before it stops the engine, which flushes and closes every connection.
+// If ctx ends first, the engine is stopped at once and Shutdown returns
+// ctx's error.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	eng, running, workers := s.eng, s.running, s.workers
+	s.mu.Unlock()
+	if !running {
+		return ErrNotRunning
+	}
+	s.draining.Store(true)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for s.active.Load() > 0 && ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case <-tick.C:
+		}
+	}
+	err := eng.Stop(ctx)
+	if workers != nil {
+		if werr := workers.Close(ctx); err == nil {
+			err = werr
+		}
+	}
+	return err
+}
+
+// Requests returns how many requests the server has answered on
+// connections that have closed.
+func (s *Server) Requests() int64 { return s.requests.Load() }
+
+// OnBoot starts the Date refresher (and, for NewStd, the worker pool).
+func (s *Server) OnBoot(eng netloop.Engine) netloop.Action {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.eng, s.running = eng, true
+	s.draining.Store(false)
+	s.stopDate = make(chan struct{})
+	s.date.set(time.Now())
+	go s.date.run(s.stopDate)
+	if s.std != nil {
+		workers, err := pool.NewWorkerPool(pool.WithWorkers(s.opts.Workers), pool.WithQueueLen(s.opts.QueueLen))
+		if err != nil {
+			s.opts.Logger.Error("httpd: worker pool", "err", err)
+			return netloop.Shutdown
+		}
+		s.workers, s.stdBufs = workers, pool.NewBytePool()
+	}
+	return netloop.None
+}
+
+// OnShutdown stops what OnBoot started. Handlers still running on the
+// worker pool finish in the background (Shutdown waits for them).
+func (s *Server) OnShutdown(netloop.Engine) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.running = false
+	close(s.stopDate)
+	if s.workers != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		s.workers.Close(ctx) // refuse new tasks; do not wait here, on a loop
+	}
+}
+
+// OnOpen starts a connection's session and its timeouts.
+func (s *Server) OnOpen(c netloop.Conn) ([]byte, netloop.Action) {
+	ss, _ := s.sessions.Get().(*session)
+	if ss == nil {
+		ss = &session{srv: s, p: newParser(&s.opts)}
+	}
+	c.SetContext(ss)
+	s.open.Add(1)
+	if s.opts.IdleTimeout > 0 {
+		c.SetIdleTimeout(s.opts.IdleTimeout)
+	}
+	// The first request's head is timed from the accept, so that a
+	// connection that never sends anything is closed too.
+	if limit := s.headLimit(); limit > 0 {
+		ss.since = s.clock()
+		ss.armed = true
+		c.SetReadTimeout(limit)
+	}
+	return nil, netloop.None
+}
+
+// OnTraffic serves the requests that have arrived.
+func (s *Server) OnTraffic(c netloop.Conn) netloop.Action {
+	ss := c.Context().(*session)
+	if ss.busy {
+		return netloop.None // a net/http handler is running; its end resumes
+	}
+	action := ss.serve(c)
+	if ss.busy {
+		// A net/http handler has just been handed to a worker. Left
+		// alone, it would wait while this loop blocks in epoll_wait, a
+		// system call that keeps its P, until the runtime's monitor
+		// takes the P away (after 20 us to 10 ms) and hands it to
+		// another thread: two thread switches per batch. Yielding runs
+		// the worker on this thread now; its response comes back
+		// through the loop's task queue as usual.
+		runtime.Gosched()
+	}
+	return action
+}
+
+// OnClose ends the connection's session.
+func (s *Server) OnClose(c netloop.Conn, _ error) netloop.Action {
+	ss, ok := c.Context().(*session)
+	if !ok {
+		return netloop.None
+	}
+	c.SetContext(nil)
+	s.open.Add(-1)
+	s.requests.Add(ss.served)
+	ss.setActive(false)
+	if ss.ex != nil {
+		ss.ex.abort() // the handler's context ends; its writes fail
+		return netloop.None
+	}
+	ss.reset()
+	s.sessions.Put(ss)
+	return netloop.None
+}
+
+// OnTick is not used.
+func (s *Server) OnTick() (time.Duration, netloop.Action) { return time.Hour, netloop.None }
+
+// OnWritabilityChanged resumes a net/http handler that waits for a slow
+// client to read (backpressure, netloop's invariant 5).
+func (s *Server) OnWritabilityChanged(c netloop.Conn, writable bool) {
+	if ss, ok := c.Context().(*session); ok && writable && ss.ex != nil {
+		ss.ex.writable()
+	}
+}
+
+// clock returns a monotonic time in nanoseconds, never 0.
+func (s *Server) clock() time.Duration { return time.Since(s.epoch) + 1 }
+
+// headLimit is the bound on receiving a request head.
+func (s *Server) headLimit() time.Duration {
+	h, r := s.opts.ReadHeaderTimeout, s.opts.ReadTimeout
+	if h == 0 || r > 0 && r < h {
+		return r
+	}
+	return h
+}

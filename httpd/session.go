@@ -1,0 +1,224 @@
+package httpd
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/netloop/netloop"
+)
+
+// session is a connection's state. Only the connection's loop touches it
+// (a net/http handler's goroutine reaches it through AsyncWrite and Wake
+// callbacks, which run on the loop).
+type session struct {
+	srv *Server
+	p   parser // the request being received
+
+	since  time.Duration // when the pending request's head began (Server.clock); 0 if none
+	armed  bool          // a read timeout bounds the pending request
+	active bool          // counted in Server.active
+	busy   bool          // a net/http handler is serving a request
+	ex     *exchange     // that request
+	served int64         // requests answered
+
+	base   context.Context // NewStd: the context requests derive from
+	remote string          // NewStd: the client's address as a string
+}
+
+func (ss *session) reset() {
+	*ss = session{srv: ss.srv, p: ss.p}
+	ss.p.reset()
+}
+
+// batch is the scratch one OnTraffic call uses: the responses to every
+// request served in it go into out, written with one Conn.Write at the
+// end. Batches come from a sync.Pool, so an idle connection holds none.
+type batch struct {
+	out []byte
+	w   ResponseWriter
+	r   Request
+}
+
+func (s *Server) getBatch() *batch { return s.batches.Get().(*batch) }
+
+func (s *Server) putBatch(b *batch) {
+	if cap(b.out) > 256<<10 {
+		b.out = make([]byte, 0, 4096)
+	}
+	b.out = b.out[:0]
+	b.r = Request{}
+	b.w.c, b.w.b = nil, nil
+	s.batches.Put(b)
+}
+
+// serve parses and answers the requests buffered in c, in order, until
+// they run out, one is incomplete, or a net/http handler takes one. It
+// runs in OnTraffic, and when a net/http handler has finished.
+func (ss *session) serve(c netloop.Conn) netloop.Action {
+	s := ss.srv
+	buf, _ := c.Peek(-1)
+	var b *batch
+	action := netloop.None
+	off := 0
+	for off < len(buf) {
+		req := buf[off:]
+		done, err := ss.p.parse(req)
+		if err != nil {
+			if b == nil {
+				b = s.getBatch()
+			}
+			b.out = s.appendRefusal(b.out, err)
+			off = len(buf)
+			action = netloop.Close
+			break
+		}
+		if !done {
+			if ss.p.expectContinue && !ss.p.sentContinue && ss.p.headDone() {
+				// RFC 9110 10.1.1: the client waits for this before
+				// sending the body; the body's size has been checked.
+				if b == nil {
+					b = s.getBatch()
+				}
+				b.out = append(b.out, "HTTP/1.1 100 Continue\r\n\r\n"...)
+				ss.p.sentContinue = true
+			}
+			break
+		}
+		n := ss.p.end
+		ss.served++
+		if s.std != nil {
+			if b != nil && len(b.out) > 0 {
+				c.Write(b.out) // what precedes this request's response
+				b.out = b.out[:0]
+			}
+			ss.dispatch(c, req[:n])
+			off += n
+			ss.p.reset()
+			if ss.busy {
+				break
+			}
+			continue
+		}
+		if b == nil {
+			b = s.getBatch()
+		}
+		closeAfter := ss.serveNative(c, b, req[:n])
+		off += n
+		ss.p.reset()
+		if closeAfter {
+			action = netloop.Close
+			off = len(buf) // what follows a "Connection: close" is ignored
+			break
+		}
+	}
+	c.Discard(off)
+	if action == netloop.None && !ss.busy {
+		if b == nil && ss.p.pending() && ss.timedOut() {
+			b = s.getBatch()
+		}
+		action = ss.time(c, b)
+	}
+	if b != nil {
+		if len(b.out) > 0 {
+			c.Write(b.out)
+		}
+		s.putBatch(b)
+	}
+	ss.setActive(ss.busy || ss.p.pending())
+	return action
+}
+
+// serveNative runs the native Handler for one complete request and
+// appends its response to b.out; it reports whether the connection closes
+// after it.
+func (ss *session) serveNative(c netloop.Conn, b *batch, req []byte) bool {
+	p := &ss.p
+	b.r = Request{b: req, p: p, c: c}
+	b.w.reset(ss.srv, c, b, p, string(p.method.of(req)) == "HEAD")
+	ss.srv.h.Serve(&b.w, &b.r)
+	return b.w.finish()
+}
+
+// timedOut reports whether the pending request has run out of time.
+func (ss *session) timedOut() bool {
+	limit := ss.limit()
+	return limit > 0 && ss.since > 0 && ss.srv.clock()-ss.since >= limit
+}
+
+// limit is the time bound on the pending request.
+func (ss *session) limit() time.Duration {
+	if ss.p.headDone() {
+		return ss.srv.opts.ReadTimeout
+	}
+	return ss.srv.headLimit()
+}
+
+// time keeps the read-header (and read) timeout of the request in
+// progress. The bound is on the total time since the head's first byte,
+// while netloop's read timeout counts from the last read: so every
+// OnTraffic with a request still incomplete checks the total itself
+// (answering 408 to a client that trickles bytes) and re-arms netloop's
+// read timeout with the time left (closing a client that goes silent).
+// A connection that receives whole requests never reaches the clock.
+func (ss *session) time(c netloop.Conn, b *batch) netloop.Action {
+	if !ss.p.pending() {
+		ss.since = 0
+		if ss.armed {
+			ss.armed = false
+			c.SetReadTimeout(0)
+		}
+		return netloop.None
+	}
+	limit := ss.limit()
+	if limit == 0 {
+		if ss.armed {
+			ss.armed = false
+			c.SetReadTimeout(0)
+		}
+		return netloop.None
+	}
+	now := ss.srv.clock()
+	if ss.since == 0 {
+		ss.since = now // the head began in this read
+	}
+	left := ss.since + limit - now
+	if left <= 0 {
+		b.out = ss.srv.appendRefusal(b.out, refuse(ErrHeaderTimeout, "after %v", limit))
+		return netloop.Close
+	}
+	ss.armed = true
+	c.SetReadTimeout(left)
+	return netloop.None
+}
+
+// setActive keeps Server.active, the count Shutdown waits on, in step.
+func (ss *session) setActive(on bool) {
+	if on != ss.active {
+		ss.active = on
+		if on {
+			ss.srv.active.Add(1)
+		} else {
+			ss.srv.active.Add(-1)
+		}
+	}
+}
+
+// appendRefusal appends the response to a refused request; the
+// connection closes after it.
+func (s *Server) appendRefusal(out []byte, err error) []byte {
+	code := StatusCode(err)
+	if code == 0 {
+		code = 400
+	}
+	msg := strconv.Itoa(code) + " " + statusText(code) + "\n"
+	if re, ok := err.(*requestError); ok {
+		msg = strconv.Itoa(code) + " " + statusText(code) + ": " + re.msg + "\n"
+	}
+	out = appendStatusLine(out, code)
+	out = append(out, s.date.line()...)
+	out = append(out, "Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: "...)
+	out = strconv.AppendInt(out, int64(len(msg)), 10)
+	out = append(out, "\r\n\r\n"...)
+	return append(out, msg...)
+}

@@ -1,0 +1,283 @@
+package httpd
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+
+	"github.com/netloop/netloop"
+)
+
+// NewStd returns a server that serves h, any net/http Handler (a mux, a
+// router, middleware, http.FileServer), on netloop. Handlers may block, so
+// they run on a worker pool (Options.Workers), never on the event loops;
+// their responses travel back through Conn.AsyncWrite.
+//
+// What h sees is what net/http would give it, with these differences:
+//
+//   - The request body has been read completely (up to
+//     Options.MaxBodyBytes) before h runs, so "Expect: 100-continue" is
+//     answered before h runs, and a chunked body's trailers are in
+//     Request.Trailer from the start.
+//   - Requests on one connection are served one at a time, in order;
+//     pipelined requests wait in the connection's buffer.
+//   - The ResponseWriter implements http.Flusher but not http.Hijacker:
+//     a handler cannot take over the connection.
+//   - The request's context ends when h returns or the connection closes.
+//     It carries http.LocalAddrContextKey but not http.ServerContextKey.
+func NewStd(h http.Handler, opts ...Option) (*Server, error) {
+	if h == nil {
+		return nil, ErrInvalidOption
+	}
+	return newServer(nil, h, opts)
+}
+
+// exchange is one request handed to a net/http handler and its response.
+// The worker goroutine owns it until its last AsyncWrite; the loop then
+// finishes it. Fields marked "loop" are touched only on the loop.
+type exchange struct {
+	s  *Server
+	ss *session // loop
+	c  netloop.Conn
+
+	raw []byte // a copy of the request's bytes
+	p   parser // the parser's findings, fields and body copied
+
+	ctx    context.Context // the request's; set on the loop before the worker starts
+	remote string          // the client's address
+	cancel context.CancelFunc
+	rw     stdResponse
+
+	ack             chan error // a write's callback tells the worker to go on
+	waitingWritable bool       // loop: a write waits for the connection to drain
+	closed          bool       // loop: the connection has closed
+}
+
+// dispatch hands a complete request to the worker pool. It runs on the
+// loop; req is valid only during the call, so the exchange copies it.
+func (ss *session) dispatch(c netloop.Conn, req []byte) {
+	s := ss.srv
+	ex := &exchange{s: s, ss: ss, c: c, raw: bytes.Clone(req), p: ss.p, ack: make(chan error, 1)}
+	ex.p.fields = append([]field(nil), ss.p.fields...)
+	ex.p.body = nil
+	if ss.p.chunked {
+		ex.p.body = bytes.Clone(ss.p.body)
+	}
+	if s.draining.Load() {
+		ex.p.closeAfter = true
+	}
+	// The context is made here, on the loop, so that OnClose can end it
+	// whatever the worker is doing. What every request of the connection
+	// shares is made once, as net/http does.
+	if ss.base == nil {
+		ss.base = context.WithValue(context.Background(), http.LocalAddrContextKey, c.LocalAddr())
+		ss.remote = c.RemoteAddr().String()
+	}
+	ex.remote = ss.remote
+	ex.ctx, ex.cancel = context.WithCancel(ss.base)
+	// Busy and counted before the worker can start, so that Shutdown
+	// never sees a running handler as idle.
+	ss.busy, ss.ex = true, ex
+	ss.setActive(true)
+	if err := s.workers.TrySubmit(ex.run); err != nil {
+		ex.cancel()
+		ss.busy, ss.ex = false, nil
+		// Every worker busy and the queue full (or the pool closing):
+		// shed the request rather than block the loop.
+		c.Write(s.appendUnavailable(nil))
+		return
+	}
+	if s.opts.IdleTimeout > 0 {
+		c.SetIdleTimeout(0) // a slow handler is not an idle client
+	}
+	ss.since = 0
+	if ss.armed {
+		ss.armed = false
+		c.SetReadTimeout(0)
+	}
+}
+
+func (s *Server) appendUnavailable(out []byte) []byte {
+	const msg = "503 Service Unavailable: every worker is busy\n"
+	out = appendStatusLine(out, 503)
+	out = append(out, s.date.line()...)
+	out = append(out, "Content-Type: text/plain; charset=utf-8\r\nRetry-After: 1\r\nContent-Length: "...)
+	out = append(out, itoa(len(msg))...)
+	out = append(out, "\r\n\r\n"...)
+	return append(out, msg...)
+}
+
+// run serves the request on a worker goroutine.
+func (ex *exchange) run() {
+	req, err := ex.request()
+	if err != nil {
+		// A target net/http would refuse: answer as it would, 400.
+		ex.rw.init(ex, false)
+		ex.rw.closeAfter = true
+		ex.rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		ex.rw.WriteHeader(http.StatusBadRequest)
+		ex.rw.Write([]byte("400 Bad Request: " + err.Error() + "\n"))
+		ex.rw.finish()
+		ex.cancel()
+		return
+	}
+	ex.rw.init(ex, req.Method == "HEAD")
+	if ex.serve(req) {
+		// net/http's answer to a panic: no response, close the
+		// connection.
+		ex.cancel()
+		ex.c.Close()
+		return
+	}
+	ex.rw.finish()
+	ex.cancel()
+}
+
+// serve runs the handler and reports whether it panicked.
+func (ex *exchange) serve(req *http.Request) (panicked bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			panicked = true
+			if v != http.ErrAbortHandler {
+				ex.s.opts.Logger.Error("httpd: net/http handler panicked",
+					"remote", req.RemoteAddr, "uri", req.RequestURI, "panic", v, "stack", string(debug.Stack()))
+			}
+		}
+	}()
+	ex.s.std.ServeHTTP(&ex.rw, req)
+	return false
+}
+
+// request builds the *http.Request that net/http's server would.
+func (ex *exchange) request() (*http.Request, error) {
+	r := Request{b: ex.raw, p: &ex.p, c: ex.c}
+	p := &ex.p
+	target := string(r.Target())
+	var u *url.URL
+	switch p.form {
+	case authorityForm:
+		u = &url.URL{Host: target}
+	case asteriskForm:
+		u = &url.URL{Path: "*"}
+	default:
+		var err error
+		if u, err = url.ParseRequestURI(target); err != nil {
+			return nil, err
+		}
+	}
+	header := make(http.Header, p.nHeaders)
+	values := make([]string, p.nHeaders) // one block for every value, as net/http does
+	var canon [64]byte
+	for i := 0; i < p.nHeaders; i++ {
+		name, value := r.HeaderAt(i)
+		key := canonicalKey(canon[:0], name)
+		values[i] = string(value)
+		if old, ok := header[key]; ok {
+			header[key] = append(old, values[i])
+		} else {
+			header[key] = values[i : i+1 : i+1]
+		}
+	}
+	host := u.Host
+	if host == "" {
+		host = header.Get("Host")
+	}
+	delete(header, "Host")
+
+	req := (&http.Request{}).WithContext(ex.ctx)
+	req.Method = method(r.Method())
+	req.URL = u
+	req.Proto = string(r.Proto())
+	req.ProtoMajor, req.ProtoMinor = 1, int(p.minor)
+	req.Header = header
+	req.Host = host
+	req.Close = p.closeAfter
+	req.RemoteAddr = ex.remote
+	req.RequestURI = target
+	body := r.Body()
+	req.ContentLength = int64(len(body))
+	if p.chunked {
+		req.ContentLength = -1
+		req.TransferEncoding = []string{"chunked"}
+		if n := r.NumTrailers(); n > 0 {
+			req.Trailer = make(http.Header, n)
+			for i := 0; i < n; i++ {
+				name, value := r.TrailerAt(i)
+				req.Trailer.Add(string(name), string(value))
+			}
+		}
+	}
+	req.Body = http.NoBody
+	if len(body) > 0 || p.chunked {
+		req.Body = nopCloser{bytes.NewReader(body)}
+	}
+	return req, nil
+}
+
+type nopCloser struct{ *bytes.Reader }
+
+func (nopCloser) Close() error { return nil }
+
+// method returns the method as a string, without allocating for the
+// common ones.
+func method(m []byte) string {
+	switch string(m) {
+	case "GET":
+		return "GET"
+	case "HEAD":
+		return "HEAD"
+	case "POST":
+		return "POST"
+	case "PUT":
+		return "PUT"
+	case "DELETE":
+		return "DELETE"
+	case "OPTIONS":
+		return "OPTIONS"
+	case "PATCH":
+		return "PATCH"
+	case "CONNECT":
+		return "CONNECT"
+	case "TRACE":
+		return "TRACE"
+	}
+	return string(m)
+}
+
+// commonKeys are the canonical header keys most requests use: looking
+// them up spares an allocation per field.
+var commonKeys = func() map[string]string {
+	m := make(map[string]string)
+	for _, k := range []string{
+		"Accept", "Accept-Charset", "Accept-Encoding", "Accept-Language", "Authorization",
+		"Cache-Control", "Connection", "Content-Length", "Content-Type", "Cookie", "Date",
+		"Expect", "Host", "If-Match", "If-Modified-Since", "If-None-Match", "If-Range",
+		"If-Unmodified-Since", "Origin", "Pragma", "Range", "Referer", "Te", "Trailer",
+		"Transfer-Encoding", "Upgrade", "User-Agent", "Via", "X-Forwarded-For",
+		"X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-Ip", "X-Request-Id",
+	} {
+		m[k] = k
+	}
+	return m
+}()
+
+// canonicalKey returns name in net/http's canonical form ("content-type"
+// becomes "Content-Type"); buf is scratch for the conversion.
+func canonicalKey(buf, name []byte) string {
+	upper := true
+	for _, c := range name {
+		if upper && 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		} else if !upper && 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf = append(buf, c)
+		upper = c == '-'
+	}
+	if k, ok := commonKeys[string(buf)]; ok {
+		return k
+	}
+	return string(buf)
+}

@@ -1,0 +1,440 @@
+package httpd
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/netloop/netloop"
+)
+
+// stdChunk is how much response body a net/http handler's writes gather
+// before they go to the connection: a response that fits is sent whole
+// with a Content-Length, one that does not is streamed in chunks of this
+// size, each waiting for the previous to be taken (backpressure).
+const stdChunk = 32 << 10
+
+// stdResponse is the http.ResponseWriter of one exchange. It runs on the
+// handler's goroutine and reaches the connection only through AsyncWritev,
+// whose callbacks run on the loop.
+type stdResponse struct {
+	ex     *exchange
+	header http.Header // what the handler sees
+	sent   http.Header // the header as of WriteHeader (net/http's snapshot)
+
+	status      int
+	wroteHeader bool // the final status is decided
+	headSent    bool // the head has gone out
+	finished    bool
+	head        bool // answering HEAD: the body is counted, not sent
+	chunked     bool
+	closeAfter  bool
+	declared    int64 // Content-Length the handler set, or -1
+	written     int64
+	err         error // the connection failed; writes fail with it
+
+	headBuf  []byte   // the framed head, until sent
+	body     []byte   // body bytes not yet sent (from Server.stdBufs)
+	prefix   [20]byte // a chunk-size line
+	vecs     [5][]byte
+	trailers []string // declared trailer keys
+}
+
+func (w *stdResponse) init(ex *exchange, head bool) {
+	*w = stdResponse{ex: ex, header: make(http.Header), head: head, declared: -1,
+		closeAfter: ex.p.closeAfter, body: ex.s.stdBufs.Get(4096)[:0]}
+}
+
+// Header returns the header map the response will be sent with.
+func (w *stdResponse) Header() http.Header { return w.header }
+
+// WriteHeader sends (1xx) or decides (others) the status.
+func (w *stdResponse) WriteHeader(code int) {
+	if code < 100 || code > 999 {
+		panic(fmt.Sprintf("invalid WriteHeader code %v", code))
+	}
+	if w.wroteHeader || w.finished {
+		w.ex.s.opts.Logger.Warn("httpd: superfluous WriteHeader call", "code", code)
+		return
+	}
+	if code >= 100 && code <= 199 && code != 101 {
+		// An interim response (103 Early Hints, say) goes out at once.
+		if code == 100 || w.err != nil {
+			return // the server has answered Expect: 100-continue itself
+		}
+		h := appendStatusLine(nil, code)
+		h = appendFields(h, w.header, nil)
+		h = append(h, "\r\n"...)
+		w.err = w.ex.write([][]byte{h}, false)
+		return
+	}
+	w.wroteHeader = true
+	w.status = code
+	w.sent = w.header.Clone()
+	if cl := w.sent.Get("Content-Length"); cl != "" {
+		n, err := strconv.ParseInt(cl, 10, 64)
+		if err != nil || n < 0 {
+			w.ex.s.opts.Logger.Warn("httpd: invalid Content-Length from handler", "value", cl)
+			w.sent.Del("Content-Length")
+		} else {
+			w.declared = n
+		}
+	}
+	for _, v := range w.sent["Trailer"] {
+		for k := range strings.SplitSeq(v, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				w.trailers = append(w.trailers, http.CanonicalHeaderKey(k))
+			}
+		}
+	}
+}
+
+// Write buffers p, sending the buffer when it is full.
+func (w *stdResponse) Write(p []byte) (int, error) {
+	if w.finished {
+		return 0, http.ErrHandlerTimeout
+	}
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if !bodyAllowed(w.status) {
+		return 0, http.ErrBodyNotAllowed
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	if w.declared >= 0 && w.written+int64(len(p)) > w.declared {
+		return 0, http.ErrContentLength
+	}
+	w.written += int64(len(p))
+	if w.head {
+		if !w.headSent && len(w.body) < 512 {
+			w.body = append(w.body, p[:min(len(p), 512-len(w.body))]...) // for sniffing only
+		}
+		return len(p), nil
+	}
+	n := len(p)
+	for len(p) > 0 {
+		room := stdChunk - len(w.body)
+		if room == 0 {
+			if err := w.send(false); err != nil {
+				return n - len(p), err
+			}
+			continue
+		}
+		k := min(room, len(p))
+		w.body = append(w.body, p[:k]...)
+		p = p[k:]
+	}
+	return n, nil
+}
+
+// WriteString is Write for strings, as io.WriteString looks for.
+func (w *stdResponse) WriteString(s string) (int, error) {
+	return w.Write([]byte(s))
+}
+
+// Flush sends what is buffered (http.Flusher).
+func (w *stdResponse) Flush() { w.FlushError() }
+
+// FlushError is Flush reporting failure (what http.ResponseController
+// looks for).
+func (w *stdResponse) FlushError() error {
+	if w.finished {
+		return http.ErrHandlerTimeout
+	}
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.err != nil {
+		return w.err
+	}
+	return w.send(false)
+}
+
+// finish completes the response after the handler has returned; its
+// write's callback resumes the connection on the loop.
+func (w *stdResponse) finish() {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.err != nil {
+		w.finished = true
+		w.ex.s.stdBufs.Put(w.body)
+		w.ex.done(w.err)
+		return
+	}
+	w.send(true)
+	w.finished = true
+}
+
+// send frames the head (once) and the buffered body, and writes them;
+// unless last, it waits until the loop has taken them and the
+// connection is writable again.
+func (w *stdResponse) send(last bool) error {
+	vecs := w.vecs[:0]
+	if !w.headSent {
+		w.headSent = true
+		w.frame(last)
+		vecs = append(vecs, w.headBuf)
+	}
+	body := w.body
+	if w.head || !bodyAllowed(w.status) {
+		body = nil
+	}
+	switch {
+	case w.chunked && len(body) > 0:
+		vecs = append(vecs, strconv.AppendInt(w.prefix[:0], int64(len(body)), 16), crlf, body, crlf)
+	case len(body) > 0:
+		vecs = append(vecs, body)
+	}
+	if last {
+		if w.chunked {
+			vecs = append(vecs, w.lastChunk())
+		}
+		if w.declared >= 0 && w.written < w.declared && !w.head {
+			w.closeAfter = true // the client cannot tell the body is short
+		}
+		return w.ex.write(vecs, true)
+	}
+	if len(vecs) == 0 {
+		return nil
+	}
+	err := w.ex.write(vecs, false)
+	w.body = w.body[:0] // the write has been taken: the buffer is free
+	if err != nil {
+		w.err = err
+	}
+	return err
+}
+
+var crlf = []byte("\r\n")
+
+// frame builds the head, deciding the framing as net/http's chunkWriter
+// does: a Content-Length when the handler has finished (or declared one),
+// else chunked for HTTP/1.1, else the end of the connection.
+func (w *stdResponse) frame(handlerDone bool) {
+	h := w.sent
+	ex := w.ex
+	_, hasType := h["Content-Type"]
+	te := h.Get("Transfer-Encoding")
+	h.Del("Transfer-Encoding")
+	trailers := len(w.trailers) > 0
+	for k := range w.header {
+		if strings.HasPrefix(k, http.TrailerPrefix) {
+			trailers = true
+		}
+	}
+	if hasToken(h["Connection"], "close") {
+		w.closeAfter = true
+	}
+	var length int64 = -1
+	allowed := bodyAllowed(w.status)
+	switch {
+	case !allowed || w.head:
+		if w.declared >= 0 {
+			length = w.declared
+		} else if handlerDone && allowed && w.written > 0 && !trailers {
+			length = w.written
+		}
+	case w.declared >= 0:
+		length = w.declared
+	case te == "identity":
+		w.closeAfter = true
+	case handlerDone && !trailers && te == "":
+		length = w.written
+	case ex.p.minor >= 1:
+		w.chunked = true
+	default:
+		w.closeAfter = true // HTTP/1.0: the body ends with the connection
+	}
+	if ex.s.draining.Load() {
+		w.closeAfter = true
+	}
+	b := appendStatusLine(make([]byte, 0, 256), w.status)
+	b = appendFields(b, h, map[string]bool{"Content-Length": true, "Connection": true})
+	if ex.s.opts.ServerName != "" && h.Get("Server") == "" {
+		b = append(b, "Server: "+ex.s.opts.ServerName+"\r\n"...)
+	}
+	if _, ok := h["Date"]; !ok {
+		b = append(b, ex.s.date.line()...)
+	}
+	if length >= 0 && w.status != 204 && w.status >= 200 {
+		b = append(b, "Content-Length: "...)
+		b = strconv.AppendInt(b, length, 10)
+		b = append(b, "\r\n"...)
+	}
+	if !hasType && allowed && len(w.body) > 0 {
+		b = append(b, "Content-Type: "+http.DetectContentType(w.body)+"\r\n"...)
+	}
+	for _, v := range h["Connection"] {
+		if !hasToken([]string{v}, "close") {
+			b = append(b, "Connection: "+sanitize(v)+"\r\n"...)
+		}
+	}
+	switch {
+	case w.closeAfter:
+		b = append(b, "Connection: close\r\n"...)
+	case ex.p.minor == 0:
+		b = append(b, "Connection: keep-alive\r\n"...)
+	}
+	if w.chunked {
+		b = append(b, "Transfer-Encoding: chunked\r\n"...)
+	}
+	w.headBuf = append(b, "\r\n"...)
+}
+
+// lastChunk is the last-chunk and trailer section.
+func (w *stdResponse) lastChunk() []byte {
+	t := http.Header{}
+	for _, k := range w.trailers {
+		if vs, ok := w.header[k]; ok {
+			t[k] = vs
+		}
+	}
+	for k, vs := range w.header {
+		if name, ok := strings.CutPrefix(k, http.TrailerPrefix); ok {
+			t[http.CanonicalHeaderKey(name)] = vs
+		}
+	}
+	b := append([]byte(nil), "0\r\n"...)
+	b = appendFields(b, t, nil)
+	return append(b, "\r\n"...)
+}
+
+// appendFields writes h's fields sorted by key, as net/http does: fields
+// with invalid names are dropped and CR, LF and other controls in values
+// become spaces, so no value can split the response.
+func appendFields(b []byte, h http.Header, skip map[string]bool) []byte {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		if !skip[k] && !strings.HasPrefix(k, http.TrailerPrefix) && validName(k) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		for _, v := range h[k] {
+			b = append(b, k...)
+			b = append(b, ": "...)
+			b = append(b, sanitize(v)...)
+			b = append(b, "\r\n"...)
+		}
+	}
+	return b
+}
+
+func validName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if class[k[i]]&isToken == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func sanitize(v string) string {
+	for i := 0; i < len(v); i++ {
+		if class[v[i]]&isFieldByte == 0 {
+			b := []byte(v)
+			for j := range b {
+				if class[b[j]]&isFieldByte == 0 {
+					b[j] = ' '
+				}
+			}
+			v = string(b)
+			break
+		}
+	}
+	return strings.TrimSpace(v)
+}
+
+// hasToken reports whether a comma-separated field holds tok (any case).
+func hasToken(values []string, tok string) bool {
+	for _, v := range values {
+		for e := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(e), tok) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// write sends vecs from the handler's goroutine. Unless last, it waits for
+// the loop to take them (the slices are then free again) and for the
+// connection to be writable: a client that reads slowly slows the handler
+// down instead of growing the server's buffers. The last write's callback
+// finishes the exchange on the loop.
+func (ex *exchange) write(vecs [][]byte, last bool) error {
+	if last {
+		body := ex.rw.body
+		err := ex.c.AsyncWritev(vecs, func(c netloop.Conn, err error) {
+			ex.s.stdBufs.Put(body)
+			ex.done(err)
+		})
+		if err != nil {
+			ex.s.stdBufs.Put(body)
+		}
+		return err
+	}
+	err := ex.c.AsyncWritev(vecs, func(c netloop.Conn, err error) {
+		switch {
+		case err != nil:
+			ex.ack <- err
+		case !c.Writable() && !ex.closed:
+			ex.waitingWritable = true // OnWritabilityChanged or OnClose acks
+		default:
+			ex.ack <- nil
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return <-ex.ack
+}
+
+// writable runs on the loop when the connection has drained.
+func (ex *exchange) writable() {
+	if ex.waitingWritable {
+		ex.waitingWritable = false
+		ex.ack <- nil
+	}
+}
+
+// abort runs on the loop when the connection closes mid-exchange.
+func (ex *exchange) abort() {
+	ex.closed = true
+	ex.cancel()
+	if ex.waitingWritable {
+		ex.waitingWritable = false
+		ex.ack <- netloop.ErrClosed
+	}
+}
+
+// done ends the exchange. From the last write's callback it runs on the
+// loop; after a failed write it runs on the worker, where it does
+// nothing, since the connection has closed and OnClose has cleaned up.
+func (ex *exchange) done(err error) {
+	if err != nil || ex.closed {
+		return
+	}
+	ss, c := ex.ss, ex.c
+	ss.ex, ss.busy = nil, false
+	if ex.rw.closeAfter {
+		ss.setActive(false)
+		c.Close()
+		return
+	}
+	if ex.s.opts.IdleTimeout > 0 {
+		c.SetIdleTimeout(ex.s.opts.IdleTimeout)
+	}
+	if ss.serve(c) == netloop.Close {
+		c.Close()
+	}
+}
