@@ -74,7 +74,7 @@ def read_machine(raw):
 
 
 def machine_line(info):
-    keys = ["date", "commit", "cpu", "cores", "kernel", "go", "gcc", "netpoll"]
+    keys = ["date", "built", "tree now", "cpu", "cores", "kernel", "go", "gcc", "netpoll", "nice", "loadavg"]
     return "; ".join(f"{k} {info[k]}" for k in keys if k in info)
 
 
@@ -82,29 +82,36 @@ def machine_line(info):
 
 
 def server_cpu(raw, tag, hz, t0, c0, t1, c1):
-    """Server CPU utilisation (cores) over the measured window.
+    """Server CPU utilisation (cores) over the measured window, and the
+    busy and steal share of CPU 0 and CPU 1 over the same window.
 
     The window runs from the first to the last progress line of the
-    generator, each stamped with the server's CPU ticks on arrival. Without
-    two progress lines it falls back to the whole generator run (connect,
-    warmup and teardown included), and says so."""
+    generator, each stamped with the server's CPU ticks and the per-core
+    tick counters on arrival. Without two progress lines it falls back to
+    the whole generator run (connect, warmup and teardown included), and
+    says so."""
     pts = []
     path = os.path.join(raw, tag + ".samples")
     if os.path.exists(path):
         for line in open(path):
-            parts = line.rstrip("\n").split(" ", 2)
-            if len(parts) == 3 and PROGRESS.match(parts[2]):
+            parts = line.rstrip("\n").split(" ", 3)
+            if len(parts) == 4 and PROGRESS.match(parts[3]):
                 try:
-                    pts.append((float(parts[0]), int(parts[1])))
+                    cores = [int(x) for x in parts[2].split(",")]
+                    pts.append((float(parts[0]), int(parts[1]), cores))
                 except ValueError:
                     pass
     pts = [p for p in pts if p[1] >= 0]
     if len(pts) >= 2 and pts[-1][0] - pts[0][0] > 0.5:
-        (ta, ca), (tb, cb) = pts[0], pts[-1]
-        return (cb - ca) / hz / (tb - ta), tb - ta, "window"
+        (ta, ca, ka), (tb, cb, kb) = pts[0], pts[-1]
+        dt = tb - ta
+        cores = None
+        if len(ka) == 4 and len(kb) == 4:
+            cores = [(kb[i] - ka[i]) / hz / dt * 100 for i in range(4)]  # busy0, steal0, busy1, steal1 in %
+        return (cb - ca) / hz / dt, dt, "window", cores
     if c0 >= 0 and c1 >= 0 and t1 > t0:
-        return (c1 - c0) / hz / (t1 - t0), t1 - t0, "whole-run"
-    return None, 0, "none"
+        return (c1 - c0) / hz / (t1 - t0), t1 - t0, "whole-run", None
+    return None, 0, "none", None
 
 
 def load_echo(raw):
@@ -122,7 +129,7 @@ def load_echo(raw):
             res = json.load(open(os.path.join(raw, tag + ".json")))
         except (OSError, ValueError):
             res = None
-        util, window, method = server_cpu(raw, tag, hz, float(t0), int(c0), float(t1), int(c1))
+        util, window, method, cores = server_cpu(raw, tag, hz, float(t0), int(c0), float(t1), int(c1))
         if res:
             lat = res.get("latency", {})
             mps = res.get("msgs_per_sec") or 0
@@ -139,14 +146,20 @@ def load_echo(raw):
                 server_cpu_us_per_msg=(util * 1e6 / mps) if (util is not None and mps > 0) else None,
                 cpu_window_s=window,
                 cpu_method=method,
+                send_lag_p99_us=(res.get("send_lag") or {}).get("p99_ns", 0) / 1e3 if res.get("send_lag") else None,
             )
+            if cores:
+                gen = (res.get("cpu", {}).get("percent") or 0)
+                row.update(cpu0_busy_pct=cores[0], cpu0_steal_pct=cores[1], cpu1_busy_pct=cores[2], cpu1_steal_pct=cores[3],
+                           cpu0_other_pct=max(0.0, cores[0] - (util or 0) * 100), cpu1_other_pct=max(0.0, cores[2] - gen))
         rows.append(row)
     return info, rows
 
 
 CSV_FIELDS = ["round", "kind", "workload", "server", "conns", "size", "pipeline", "rate", "msgs_per_sec", "p50_us",
-              "p99_us", "p999_us", "server_cpu_util", "server_cpu_us_per_msg", "gen_cpu_pct", "connected", "errors",
-              "cpu_window_s", "cpu_method", "exit"]
+              "p99_us", "p999_us", "send_lag_p99_us", "server_cpu_util", "server_cpu_us_per_msg", "gen_cpu_pct",
+              "cpu0_busy_pct", "cpu0_other_pct", "cpu0_steal_pct", "cpu1_busy_pct", "cpu1_other_pct", "cpu1_steal_pct",
+              "connected", "errors", "cpu_window_s", "cpu_method", "exit"]
 
 
 def write_csv(rows, path):
@@ -175,7 +188,10 @@ def echo_markdown(info, rows, workload_notes):
                "Ratios are netloop ÷ peer, per round, median over rounds: above 1 is better for msgs/s, "
                "below 1 is better for CPU per message and p99. Server CPU is utime+stime from /proc/PID/stat "
                "over the measured window, divided by messages. Gen CPU is the load generator's CPU use "
-               "(100% = its one core was saturated, so throughput is a lower bound for the server).\n")
+               "(100% = its one core was saturated, so throughput is a lower bound for the server). "
+               "Other load is the median share of CPU 0 (the server's) and CPU 1 (the generator's) that was busy "
+               "with something else during the window — other processes on this shared machine, plus interrupt "
+               "work the kernel did not charge to either process.\n")
     workloads = []
     for r in rows:
         if r["kind"] == "main" and r["workload"] not in workloads:
@@ -185,8 +201,8 @@ def echo_markdown(info, rows, workload_notes):
         ex = wr[0]
         desc = workload_notes(ex)
         out.append(f"### {wl}\n\n{desc}\n")
-        out.append("| server | msgs/s | server CPU µs/msg | p50 µs | p99 µs | gen CPU % | netloop÷peer msgs/s | netloop÷peer CPU/msg | netloop÷peer p99 |")
-        out.append("|---|---|---|---|---|---|---|---|---|")
+        out.append("| server | msgs/s | server CPU µs/msg | p50 µs | p99 µs | gen CPU % | other load CPU 0 / 1 % | netloop÷peer msgs/s | netloop÷peer CPU/msg | netloop÷peer p99 |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|")
         for srv in sorted({r["server"] for r in wr}, key=order_key):
             sr = [r for r in wr if r["server"] == srv]
             cells = [
@@ -196,6 +212,7 @@ def echo_markdown(info, rows, workload_notes):
                 fmt(med([r.get("p50_us") for r in sr]), 0),
                 fmt_range([r.get("p99_us") for r in sr], 0),
                 fmt(med([r.get("gen_cpu_pct") for r in sr]), 0),
+                f'{fmt(med([r.get("cpu0_other_pct") for r in sr]))} / {fmt(med([r.get("cpu1_other_pct") for r in sr]))}',
             ]
             if srv == "netloop":
                 cells += ["—", "—", "—"]
@@ -314,6 +331,28 @@ def cmd_memory(a):
         b, af = int(r["rss_before_kib"]), int(r["rss_after_kib"])
         per = (af - b) * 1024 / held if held else None
         out.append(f"| {int(r['conns']):,} | {name(r['server'])} | {held:,} | {b / 1024:.1f} MiB | {af / 1024:.1f} MiB | {fmt(per)} |")
+    heap = os.path.join(a.raw, "profserver.heap.out")
+    if os.path.exists(heap):
+        stats_ = [dict(kv.split("=") for kv in l.split()[1:]) for l in open(heap) if l.startswith("memstats")]
+        rssf = os.path.join(a.raw, "profserver.heap.rss")
+        rss = None
+        if os.path.exists(rssf):
+            rss = next((dict(kv.split("=") for kv in l.split()[1:]) for l in open(rssf) if l.startswith("rss_kib")), None)
+        if len(stats_) >= 2 and int(stats_[1]["conns"]) > 0:
+            b, af = stats_[0], stats_[1]
+            n = int(af["conns"])
+
+            def d(k):
+                return (int(af[k]) - int(b[k])) / n
+            out.append("")
+            out.append(f"Where netloop's bytes go: the same echo handler in bench/cmd/profserver with {n:,} idle "
+                       f"connections, Go heap after a forced GC (runtime.MemStats), per connection: live heap "
+                       f"(HeapAlloc) {d('heap_alloc'):,.0f} B, heap in use (HeapInuse, whole spans) {d('heap_inuse'):,.0f} B, "
+                       f"goroutine stacks {d('stack_inuse'):,.0f} B.")
+            if rss:
+                out.append(f"RSS per connection {(int(rss['after']) - int(rss['before'])) * 1024 / n:,.0f} B before that GC "
+                           f"and {(int(rss['after_gc']) - int(rss['before'])) * 1024 / n:,.0f} B after it (a GC does not "
+                           "return freed pages to the OS at once).")
     big = [r for r in rows if r["server"] == "netloop-reuseport"]
     if big:
         out.append("")
@@ -343,7 +382,8 @@ def cmd_callgrind(a):
     rows = list(csv.DictReader(open(os.path.join(a.raw, "callgrind.tsv")), delimiter="\t"))
     ir = {r["server"]: (int(r["ir"]) / int(r["msgs"]) if r["ir"] else None) for r in rows}
     n = rows[0]["msgs"] if rows else "?"
-    out = [f"User-space instructions (callgrind Ir) executed by the server per ping-pong round trip: "
+    info = read_machine(a.raw)
+    out = [f"Machine: {machine_line(info)}.\n", f"User-space instructions (callgrind Ir) executed by the server per ping-pong round trip: "
            f"{n} round trips of 64 B on one connection, after 2,000 warm-up round trips on another. "
            "Kernel work (the syscalls themselves) is not counted.\n",
            "| server | Ir per message | relative to netloop |", "|---|---|---|"]

@@ -10,6 +10,9 @@
 #   bench/run.sh all        all of the above, in that order
 #   bench/run.sh build      install what is missing and build bench/bin/ only
 #
+# --nice N (e.g. -10, root only) runs servers and generator at that nice level,
+# so that other processes on a shared machine disturb them less.
+#
 # Every server runs pinned to CPU 0 (Go servers with GOMAXPROCS=1 and one
 # event loop) and the load generator (`netloop bench echo`) pinned to CPU 1.
 # Systems are interleaved within each round (the order rotates from round to
@@ -41,6 +44,7 @@ BIG=1
 COUNT=10
 MSGS=20000
 INSTALL=1
+NICE=0
 
 # Ports well below the ephemeral range, one per server, so that TIME_WAIT
 # left by one system's run never meets the next system's connects.
@@ -71,6 +75,7 @@ while (($#)); do
 	--count) COUNT=$2; shift ;;
 	--msgs) MSGS=$2; shift ;;
 	--no-install) INSTALL=0 ;;
+	--nice) NICE=$2; shift ;;
 	-h | --help) usage 0 ;;
 	*) echo "run.sh: unknown flag $1" >&2; usage 2 ;;
 	esac
@@ -81,6 +86,10 @@ done
 # matplotlib, which Debian's python3-matplotlib provides for /usr/bin/python3.
 PY=/usr/bin/python3
 [[ -x $PY ]] || PY=$(command -v python3)
+
+# PRIO prefixes every server and generator command.
+PRIO=()
+((NICE != 0)) && PRIO=(nice -n "$NICE")
 
 # ---------------------------------------------------------------- setup
 
@@ -127,6 +136,20 @@ build() {
 	(cd "$ROOT" && go build -o "$BIN/netloop" ./cmd/netloop)
 	(cd "$HERE" && go build -o "$BIN/" ./servers/netecho ./servers/netpollecho ./cmd/idleconns ./cmd/pingpong ./cmd/profserver)
 	gcc -O2 -Wall -o "$BIN/cecho" "$HERE/servers/cepoll/echo.c"
+	# What the binaries were built from: the tree may change during a run.
+	echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $(tree_state)" >"$BIN/build.txt"
+}
+
+# tree_state: the commit, and a digest of uncommitted changes if any.
+tree_state() {
+	local c d
+	c=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+	d=$(git -C "$ROOT" diff HEAD --shortstat 2>/dev/null | sed 's/^ //')
+	if [[ -n $d ]]; then
+		echo "$c + uncommitted ($d; diff sha256 $(git -C "$ROOT" diff HEAD 2>/dev/null | sha256sum | cut -c1-12))"
+	else
+		echo "$c"
+	fi
 }
 
 # ---------------------------------------------------------------- servers
@@ -166,7 +189,7 @@ start_server() {
 	shift 3
 	port_free "$port" || die "port $port is already in use: pick other ports in run.sh"
 	# shellcheck disable=SC2046
-	"$@" taskset -c 0 env GOMAXPROCS=1 $(server_cmd "$name" "$port") >"$logf" 2>&1 &
+	"${PRIO[@]}" "$@" taskset -c 0 env GOMAXPROCS=1 $(server_cmd "$name" "$port") >"$logf" 2>&1 &
 	SERVER_PID=$!
 	if ! wait_listen "$port" "$SERVER_PID" 60; then
 		cat "$logf" >&2
@@ -193,6 +216,20 @@ cpu_ticks() {
 	s=${s##*) } # drop "pid (comm) "; fields now start at 3 (state)
 	read -r -a f <<<"$s"
 	echo $((f[11] + f[12]))
+}
+
+# core_ticks: busy (user+nice+system+irq+softirq) and steal ticks of CPU 0
+# and CPU 1, as "busy0,steal0,busy1,steal1". Compared with the server's and
+# the generator's own CPU it shows how much else ran on their cores: this
+# machine is shared, and that is recorded with every measurement.
+core_ticks() {
+	local a out=
+	while read -r -a a; do
+		case ${a[0]} in
+		cpu0 | cpu1) out+=${out:+,}$((a[1] + a[2] + a[3] + a[6] + a[7])),${a[8]} ;;
+		esac
+	done </proc/stat
+	echo "$out"
 }
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
@@ -222,9 +259,9 @@ measure() {
 	# stamped with the time and the server's CPU ticks as they arrive: the
 	# first and last of them bound the window over which server CPU is
 	# measured, well inside the generator's measured period.
-	taskset -c 1 "$BIN/netloop" bench echo --json "${args[@]}" 2>&1 >"$json" |
+	"${PRIO[@]}" taskset -c 1 "$BIN/netloop" bench echo --json "${args[@]}" 2>&1 >"$json" |
 		while IFS= read -r line; do
-			printf '%s %s %s\n' "$EPOCHREALTIME" "$(cpu_ticks "$pid")" "$line"
+			printf '%s %s %s %s\n' "$EPOCHREALTIME" "$(cpu_ticks "$pid")" "$(core_ticks)" "$line"
 		done >"$samples" || rc=$?
 	t1=$EPOCHREALTIME c1=$(cpu_ticks "$pid")
 	stop_pid "$pid"
@@ -260,7 +297,8 @@ SWEEP_WORKLOADS=(
 machine_info() {
 	{
 		echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-		echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- 2>/dev/null || echo ' (with uncommitted changes)')"
+		echo "built: $(cat "$BIN/build.txt" 2>/dev/null || echo unknown)"
+		echo "tree now: $(tree_state)"
 		echo "cpu: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
 		echo "cores: $(nproc)"
 		echo "kernel: $(uname -sr)"
@@ -268,6 +306,8 @@ machine_info() {
 		echo "gcc: $(gcc -dumpfullversion 2>/dev/null || echo '?')"
 		echo "netpoll: $(cd "$HERE" && go list -m -f '{{.Version}}' github.com/cloudwego/netpoll)"
 		echo "clk_tck: $(getconf CLK_TCK)"
+		echo "nice: $NICE"
+		echo "loadavg: $(cut -d' ' -f1-3 /proc/loadavg)"
 	} >"$1"
 }
 
@@ -364,11 +404,43 @@ cmd_memory() {
 			sleep 1
 		done
 	done
+	memory_heap "$(echo "$MEM_CONNS" | tr ' ' '\n' | sort -n | tail -1)"
 	if ((BIG)); then
 		memory_big "$tsv"
 	fi
 	"$PY" "$HERE/report.py" memory "$RAW" --md "$RES/memory.md"
 	log "memory: wrote $RES/memory.md"
+}
+
+# memory_heap N: the same netloop echo handler in profserver, which prints
+# the live Go heap after a forced GC on SIGUSR1: live bytes per connection,
+# as opposed to RSS, which also holds the collector's headroom.
+memory_heap() {
+	local n=$1 port=${PORT[profserver]} pid ipid out=$RAW/profserver.heap.out
+	port_free "$port" || die "port $port in use"
+	taskset -c 0 env GOMAXPROCS=1 "$BIN/profserver" -addr "127.0.0.1:$port" -cpuprofile "" >"$out" 2>"$RAW/profserver.heap.log" &
+	pid=$!
+	wait_listen "$port" "$pid" 10 || die "profserver did not start"
+	sleep 1
+	kill -USR1 "$pid"
+	sleep 0.5
+	local before after
+	before=$(rss_kib "$pid")
+	taskset -c 1 "$BIN/idleconns" -addr "127.0.0.1:$port" -n "$n" -source "$(sources 2 4)" -hold 3m \
+		>"$RAW/profserver.idle.out" 2>"$RAW/profserver.idle.err" &
+	ipid=$!
+	if wait_ready "$RAW/profserver.idle.out" "$ipid" 150; then
+		sleep 2
+		after=$(rss_kib "$pid")
+		kill -USR1 "$pid"
+		sleep 1
+		local after_gc
+		after_gc=$(rss_kib "$pid")
+		echo "rss_kib before=$before after=$after after_gc=$after_gc" >"$RAW/profserver.heap.rss"
+		log "  netloop (profserver) $n conns: $(grep memstats "$out" | tail -1)"
+	fi
+	stop_pid "$ipid"
+	stop_pid "$pid"
 }
 
 # memory_big TSV: netloop at BIG_CONNS connections over BIG_PROCS
@@ -423,6 +495,7 @@ cmd_micro() {
 	stamp=$(date -u +%Y%m%dT%H%M%SZ)
 	RAW=$RES/raw/micro-$stamp
 	mkdir -p "$RAW"
+	machine_info "$RAW/machine.txt"
 	if [[ ! -x $BIN/benchstat ]]; then
 		log "installing benchstat into $BIN"
 		GOBIN=$BIN go install golang.org/x/perf/cmd/benchstat@latest
@@ -437,6 +510,8 @@ cmd_micro() {
 	[[ -f $RES/micro.txt ]] && cp "$RES/micro.txt" "$RES/micro-prev.txt"
 	cp "$out" "$RES/micro.txt"
 	{
+		echo "Run $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(tree_state) (go test builds the tree as it is now)."
+		echo
 		echo '```'
 		(cd "$RES" && "$BIN/benchstat" micro.txt)
 		echo '```'
@@ -459,6 +534,7 @@ cmd_callgrind() {
 	stamp=$(date -u +%Y%m%dT%H%M%SZ)
 	RAW=$RES/raw/callgrind-$stamp
 	mkdir -p "$RAW"
+	machine_info "$RAW/machine.txt"
 	local tsv=$RAW/callgrind.tsv srv
 	printf 'server\tmsgs\tir\n' >"$tsv"
 	for srv in $SERVERS; do

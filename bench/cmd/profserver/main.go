@@ -5,7 +5,9 @@
 //
 //	profserver -addr 127.0.0.1:9000 -cpuprofile cpu.pprof -size 64
 //
-// The profiler allocates a little itself; with -cpuprofile "" the count is
+// On SIGUSR1 it forces a garbage collection and prints the live heap and
+// the connection count, so the memory benchmark can tell live bytes per
+// connection from collector headroom. The profiler allocates a little itself; with -cpuprofile "" the count is
 // the server's alone. It stops on SIGINT or SIGTERM (or after -max), then writes the profile.
 package main
 
@@ -72,6 +74,17 @@ func main() {
 	}
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	go func() {
+		for range usr1 {
+			var ms runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			fmt.Printf("memstats conns=%d heap_alloc=%d heap_inuse=%d stack_inuse=%d sys=%d\n",
+				eng.CountConnections(), ms.HeapAlloc, ms.HeapInuse, ms.StackInuse, ms.Sys)
+		}
+	}()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	select {
