@@ -288,6 +288,11 @@ func TestEnrollAdoptsANetConn(t *testing.T) {
 	if got := cl.read(t, 7); got != "adopted" {
 		t.Errorf("got %q", got)
 	}
+	if enrollServesNetConn {
+		// The engine serves nc itself: it closes with the Conn.
+		c.Close()
+		recv(t, cl.closed)
+	}
 	if _, err := nc.Write([]byte("x")); err == nil {
 		t.Error("the adopted net.Conn is still open")
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sync"
 	"syscall"
 	"time"
 
@@ -16,19 +15,6 @@ import (
 	"github.com/netloop/netloop/internal/poller"
 	"github.com/netloop/netloop/internal/socket"
 )
-
-// dialDone learns how a connect (or an enrolment) ended, on the loop: c is
-// the open connection, or nil with the error.
-type dialDone func(c *conn, err error)
-
-func (c *conn) takeDone() dialDone {
-	if c.ext == nil {
-		return nil
-	}
-	done := c.ext.done
-	c.ext.done = nil
-	return done
-}
 
 // connect starts a non-blocking connect on l. The connection joins the
 // loop when the socket becomes writable and SO_ERROR says it succeeded
@@ -116,67 +102,8 @@ func (e *engine) dial(ctx context.Context, ep endpoint, h Handler) (Conn, error)
 	return w.wait(ctx)
 }
 
-// waiter hands the outcome of a connect or enrolment to a goroutine that
-// may give up waiting; a connection that opens after that is closed.
-type waiter struct {
-	mu        sync.Mutex
-	abandoned bool
-	c         *conn
-	err       error
-	ready     chan struct{}
-	once      sync.Once
-}
-
-func (w *waiter) init() { w.once.Do(func() { w.ready = make(chan struct{}) }) }
-
-func (w *waiter) done(c *conn, err error) {
-	w.init()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.abandoned {
-		if c != nil {
-			c.loop.closeConn(c, nil)
-		}
-		return
-	}
-	w.c, w.err = c, err
-	close(w.ready)
-}
-
-func (w *waiter) wait(ctx context.Context) (Conn, error) {
-	w.init()
-	select {
-	case <-w.ready:
-	case <-ctx.Done():
-		w.mu.Lock()
-		select {
-		case <-w.ready: // it finished meanwhile after all
-		default:
-			w.abandoned = true
-			w.mu.Unlock()
-			return nil, ctx.Err()
-		}
-		w.mu.Unlock()
-	}
-	if w.err != nil {
-		return nil, w.err
-	}
-	return w.c, nil
-}
-
-// dialFrom connects on from's loop without blocking it.
-func dialFrom(from *conn, ep endpoint, h Handler, timeout time.Duration, cb AsyncCallback) error {
-	l := from.loop
-	if timeout <= 0 {
-		timeout = l.eng.opts.DialTimeout
-	}
-	done := func(c *conn, err error) {
-		if c == nil {
-			l.failed(cb, err) // no Conn to hand over: cb gets a nil one
-			return
-		}
-		l.callback(cb, c, nil)
-	}
+// dialAsync connects on l without blocking it, then tells done.
+func (l *loop) dialAsync(ep endpoint, h Handler, timeout time.Duration, done dialDone) error {
 	if socket.IsLiteral(ep.network, ep.address) {
 		sa, sotype, err := socket.Resolve(ep.network, ep.address)
 		if err != nil {

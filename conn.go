@@ -123,3 +123,74 @@ type Conn interface {
 	// concurrent use; do not close it.
 	Fd() int
 }
+
+// Both engines implement Conn with a type conn (conn_unix.go,
+// conn_other.go) that has the fields this file and inbound.go,
+// outbound.go and timeouts.go use.
+
+type connState uint8
+
+const (
+	connOpen    connState = iota
+	connClosing           // closing once the outbound buffer is flushed
+	connClosed
+	connConnecting // a dial in progress, not yet handed to the handler (unix engine)
+)
+
+// connExt holds what most connections never use, so that an idle
+// connection stays small.
+type connExt struct {
+	low, high      int // water marks overriding the engine's; high 0 = unset
+	closeCallbacks []AsyncCallback
+	timeouts
+	// A dial in progress: where to, when to give up, whom to tell.
+	dialing   endpoint
+	connectBy time.Duration
+	done      dialDone
+}
+
+func (c *conn) extra() *connExt {
+	if c.ext == nil {
+		c.ext = &connExt{}
+		c.ext.timer.Value = c
+	}
+	return c.ext
+}
+
+func (c *conn) AsyncWrite(b []byte, cb AsyncCallback) error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	return c.loop.post(task{op: opWrite, c: c, b: b, cb: cb})
+}
+
+func (c *conn) AsyncWritev(bs [][]byte, cb AsyncCallback) error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	return c.loop.post(task{op: opWritev, c: c, bs: bs, cb: cb})
+}
+
+func (c *conn) Wake(cb AsyncCallback) error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	return c.loop.post(task{op: opWake, c: c, cb: cb})
+}
+
+func (c *conn) Close() error { return c.CloseWithCallback(nil) }
+
+func (c *conn) CloseWithCallback(cb AsyncCallback) error {
+	if c.packet {
+		return ErrUnsupported
+	}
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	return c.loop.post(task{op: opClose, c: c, cb: cb})
+}
+
+func (c *conn) Context() any         { return c.ctx }
+func (c *conn) SetContext(ctx any)   { c.ctx = ctx }
+func (c *conn) LocalAddr() net.Addr  { return c.localAddr }
+func (c *conn) RemoteAddr() net.Addr { return c.remoteAddr }

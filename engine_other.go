@@ -15,20 +15,19 @@ import (
 // that own their connections exactly as the unix engine's do: every
 // handler callback for a connection runs on its loop. What package net
 // cannot do without readiness polling is done by helper goroutines that
-// only move bytes: an acceptor per listener, and per connection a reader
-// and a writer, so that a loop never blocks on a socket.
+// only move bytes: an acceptor per listener, a dialer per DialFrom, and
+// per connection a reader and a writer, so that a loop never blocks on a
+// socket.
 //
-// Options behave as documented, except:
-//   - EdgeTriggered, LockOSThread and Backlog are ignored: there is no
-//     poller to configure, loops do no system calls of their own, and
-//     package net always listens with the system's maximum backlog.
-//   - ReusePort is an ErrUnsupported error from Run where the system has no
-//     SO_REUSEPORT (Windows among them); ReuseAddr is ignored there (see
-//     reuse_none_other.go).
+// Options behave as documented; the docs of EdgeTriggered, LockOSThread,
+// Backlog, ReusePort and ReuseAddr say how this engine treats them.
+// Besides:
 //   - ReadBufferSize bounds each connection's read buffer, which starts
 //     small and grows while reads fill it: here every connection owns one,
 //     as a reader goroutine must.
 //   - Conn.Fd returns -1: package net hides descriptors behind its poller.
+//   - Engine.Enroll serves the net.Conn itself, without duplicating a
+//     descriptor: it is closed when the Conn closes.
 type engine struct {
 	h         Handler
 	opts      Options
@@ -40,17 +39,22 @@ type engine struct {
 
 	connCount atomic.Int64
 	// io counts the goroutines that move bytes: acceptors, datagram
-	// readers, and each connection's reader and writer. Run waits for them
-	// so that no goroutine outlives it.
-	io        sync.WaitGroup
-	stopping  chan struct{} // closed when a stop begins
-	stopOnce  sync.Once
-	forceOnce sync.Once
-	done      chan struct{} // closed when Run has returned
+	// readers, dialers, and each connection's reader and writer. Run
+	// waits for them so that no goroutine outlives it.
+	io sync.WaitGroup
+	// stopping ends when a stop begins: acceptors and dials give up.
+	stopping   context.Context
+	cancelStop context.CancelFunc
+	stopOnce   sync.Once
+	forceOnce  sync.Once
+	done       chan struct{} // closed when Run has returned
+	errMu      sync.Mutex
+	err        error // first fatal error, returned by Run
 }
 
 func runEngine(h Handler, eps []endpoint, o Options) error {
-	e := &engine{h: h, opts: o, log: o.Logger, stopping: make(chan struct{}), done: make(chan struct{})}
+	e := &engine{h: h, opts: o, log: o.Logger, done: make(chan struct{})}
+	e.stopping, e.cancelStop = context.WithCancel(context.Background())
 	e.lb.kind = o.LoadBalancing
 	for i := range o.numLoops() {
 		l := newLoop(e, i)
@@ -58,13 +62,10 @@ func runEngine(h Handler, eps []endpoint, o Options) error {
 		e.lb.loads = append(e.lb.loads, &l.load)
 	}
 	if err := e.listen(eps); err != nil {
-		e.closeListeners()
+		e.release()
 		return err
 	}
-	if h.OnBoot(Engine{e}) == Shutdown {
-		e.closeListeners()
-		h.OnShutdown(Engine{e})
-		close(e.done)
+	if !e.boot() {
 		return nil
 	}
 	e.log.Debug("netloop: engine started", "loops", len(e.loops), "addrs", e.addrs)
@@ -78,30 +79,17 @@ func runEngine(h Handler, eps []endpoint, o Options) error {
 	loops.Wait()
 	e.io.Wait()
 	h.OnShutdown(Engine{e})
+	e.release()
 	close(e.done)
-	return nil
+	return e.result()
 }
 
-// stop drains the engine and waits for Run to return.
-func (e *engine) stop(ctx context.Context) error {
-	e.beginStop()
-	select {
-	case <-e.done:
-		return nil
-	case <-ctx.Done():
-		e.forceStop()
-		<-e.done
-		return ctx.Err()
-	}
-}
-
-// beginStop stops accepting and asks every loop to flush and close.
-// Closing a net.Listener is safe from any goroutine, so the listeners
-// close here rather than on a loop.
+// beginStop stops accepting and dialing, and asks every loop to flush and
+// close. Closing a net.Listener is safe from any goroutine, so the
+// listeners close here rather than on a loop.
 func (e *engine) beginStop() {
 	e.stopOnce.Do(func() {
-		close(e.stopping)
-		e.closeListeners()
+		e.release()
 		for _, l := range e.loops {
 			l.post(task{op: opFunc, fn: l.drain})
 		}
@@ -117,15 +105,10 @@ func (e *engine) forceStop() {
 	})
 }
 
-// shutdownAsync serves the Shutdown action: a callback cannot wait for
-// the engine to stop, since its own loop must keep running to drain.
-func (e *engine) shutdownAsync() {
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), e.opts.DrainTimeout)
-		defer cancel()
-		e.stop(ctx)
-	}()
+// release closes the listeners and ends dials in progress.
+func (e *engine) release() {
+	e.cancelStop()
+	for _, ln := range e.listeners {
+		ln.close()
+	}
 }
-
-// pick chooses the loop for a connection from the peer's IP.
-func (e *engine) pick(ip []byte) *loop { return e.loops[e.lb.pick(ip)] }

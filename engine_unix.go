@@ -3,11 +3,9 @@
 package netloop
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net"
-	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -49,17 +47,8 @@ func runEngine(h Handler, eps []endpoint, o Options) error {
 		e.release()
 		return err
 	}
-	if h.OnBoot(Engine{e}) == Shutdown {
-		e.release()
-		h.OnShutdown(Engine{e})
-		close(e.done)
-		if o.booted != nil {
-			o.booted(Engine{e}) // Start returns an engine already stopped
-		}
+	if !e.boot() {
 		return nil
-	}
-	if o.booted != nil {
-		o.booted(Engine{e})
 	}
 	e.log.Debug("netloop: engine started", "loops", len(e.loops), "addrs", e.addrs)
 	var wg sync.WaitGroup
@@ -75,13 +64,6 @@ func runEngine(h Handler, eps []endpoint, o Options) error {
 	e.release()
 	close(e.done)
 	return e.result()
-}
-
-// result is the error Run returns: the first fatal one, if any.
-func (e *engine) result() error {
-	e.errMu.Lock()
-	defer e.errMu.Unlock()
-	return e.err
 }
 
 func newEngine(h Handler, o Options) (*engine, error) {
@@ -211,19 +193,6 @@ func portOf(addr net.Addr, address string) string {
 	return net.JoinHostPort(host, strconv.Itoa(port))
 }
 
-// stop drains the engine and waits for Run to return.
-func (e *engine) stop(ctx context.Context) error {
-	e.beginStop()
-	select {
-	case <-e.done:
-		return nil
-	case <-ctx.Done():
-		e.forceStop()
-		<-e.done
-		return ctx.Err()
-	}
-}
-
 // beginStop asks every loop to stop accepting, flush and close.
 func (e *engine) beginStop() {
 	e.stopOnce.Do(func() {
@@ -242,16 +211,6 @@ func (e *engine) forceStop() {
 	})
 }
 
-// shutdownAsync serves the Shutdown action: a callback cannot wait for
-// the engine to stop, since its own loop must keep running to drain.
-func (e *engine) shutdownAsync() {
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), e.opts.DrainTimeout)
-		defer cancel()
-		e.stop(ctx)
-	}()
-}
-
 // fail records a fatal error and stops the engine.
 func (e *engine) fail(err error) {
 	e.errMu.Lock()
@@ -267,14 +226,5 @@ func (e *engine) fail(err error) {
 func (e *engine) release() {
 	for _, l := range e.all {
 		l.release()
-	}
-}
-
-// pick chooses the worker loop for a connection from ip.
-func (e *engine) pick(ip []byte) *loop { return e.loops[e.lb.pick(ip)] }
-
-func (e *engine) lockThread() {
-	if e.opts.LockOSThread {
-		runtime.LockOSThread()
 	}
 }

@@ -14,9 +14,9 @@ import (
 const poolLimit = 8 << 20
 
 // loop is one event loop: a goroutine that runs the handler for the
-// connections it owns. Readers, writers and acceptors reach it only
-// through its task queue, as every other goroutine does. Everything but
-// tasks, wake and load is touched only by the loop's own goroutine.
+// connections it owns. Readers, writers, acceptors and dialers reach it
+// only through its task queue, as every other goroutine does. Everything
+// but tasks, wake and load is touched only by the loop's own goroutine.
 type loop struct {
 	idx   int
 	eng   *engine
@@ -35,12 +35,12 @@ type loop struct {
 	now      time.Duration
 	wheel    *timingwheel.Wheel
 	alarm    *time.Timer // fires for the next tick or wheel deadline
-	writable WritabilityHandler // the handler, if it asks for writability events
 	expireFn func(*timingwheel.Timer)
 
 	ticking  bool
 	nextTick time.Time
 	draining bool
+	dials    int // DialFrom connects in progress
 }
 
 func newLoop(e *engine, idx int) *loop {
@@ -57,15 +57,16 @@ func newLoop(e *engine, idx int) *loop {
 	}
 	l.alarm.Stop()
 	l.wheel = timingwheel.New(wheelTick, wheelSlots, l.epoch)
-	l.writable, _ = e.h.(WritabilityHandler)
 	l.expireFn = l.expire
 	return l
 }
 
-// run serves tasks and timers until a drain has closed every connection.
+// run serves tasks and timers until a drain has closed every connection
+// and no dial is left to report.
 func (l *loop) run() {
+	l.eng.lockThread()
 	l.nextTick = l.epoch // the first tick comes right after boot
-	for !l.draining || len(l.conns) > 0 {
+	for !l.draining || len(l.conns) > 0 || l.dials > 0 {
 		l.setAlarm()
 		woken := false
 		select {
@@ -73,7 +74,7 @@ func (l *loop) run() {
 			woken = true
 		case <-l.alarm.C:
 		}
-		l.now = time.Since(l.epoch)
+		l.tick()
 		if woken {
 			l.runTasks()
 		}
@@ -83,18 +84,14 @@ func (l *loop) run() {
 	l.exit()
 }
 
+// timed reports whether anything on the loop needs the clock: the ticker
+// or connection deadlines.
+func (l *loop) timed() bool { return l.ticking || l.wheel.Len() > 0 }
+
 // setAlarm sets the alarm for the next tick or connection deadline.
 func (l *loop) setAlarm() {
-	var next time.Time
-	if l.ticking && !l.draining {
-		next = l.nextTick
-	}
 	now := time.Now()
-	if d := l.wheel.Until(now); d >= 0 {
-		if w := now.Add(d); next.IsZero() || w.Before(next) {
-			next = w
-		}
-	}
+	next := l.nextTimer(now)
 	if next.IsZero() {
 		l.alarm.Stop()
 		return
@@ -105,14 +102,7 @@ func (l *loop) setAlarm() {
 func (l *loop) timers() {
 	now := l.epoch.Add(l.now)
 	l.wheel.Advance(now, l.expireFn)
-	if l.ticking && !l.draining && !now.Before(l.nextTick) {
-		delay, action := l.onTick()
-		l.nextTick = now.Add(max(delay, 0))
-		if action == Shutdown {
-			l.ticking = false // no tick after the one that asked to stop
-			l.eng.shutdownAsync()
-		}
-	}
+	l.runTicker(now)
 }
 
 // post queues t and wakes the loop. Safe for concurrent use.
@@ -137,73 +127,33 @@ func (l *loop) runTasks() {
 	l.spare = tasks[:0]
 }
 
-func (l *loop) runTask(t *task) {
-	c := t.c
-	switch t.op {
-	case opFunc:
-		t.fn()
-		return
-	case opRegister:
-		l.register(c)
-		return
-	}
-	if c.state == connClosed {
-		if t.cb != nil {
-			l.callback(t.cb, c, ErrClosed)
-		}
-		return
-	}
-	var err error
-	switch t.op {
-	case opWrite:
-		_, err = c.Write(t.b)
-	case opWritev:
-		_, err = c.Writev(t.bs)
-	case opClose:
-		if t.cb != nil {
-			e := c.extra()
-			e.closeCallbacks = append(e.closeCallbacks, t.cb)
-		}
-		l.closeConn(c, nil)
-		return
-	}
-	if t.cb != nil {
-		l.callback(t.cb, c, err)
-	}
-	l.settle(c, None)
-}
-
-// register starts serving a connection handed over by an acceptor.
+// register starts serving a connection handed over by an acceptor, a
+// dialer or Enroll: its reader (and writer) start, then OnOpen runs.
 func (l *loop) register(c *conn) {
 	if l.draining {
-		c.nc.Close()
-		l.load.Add(-1)
+		l.abandon(c, ErrEngineShutdown)
 		return
 	}
 	l.conns[c] = struct{}{}
-	l.eng.connCount.Add(1)
 	l.eng.io.Go(c.readLoop)
-	l.eng.io.Go(c.writeLoop)
-	l.applyTimeouts(c)
-	out, action := l.onOpen(c)
-	if len(out) > 0 && c.err == nil {
-		c.Write(out)
+	if !c.udp {
+		l.eng.io.Go(c.writeLoop) // a datagram is sent from the loop
 	}
-	l.settle(c, action)
+	l.open(c)
 }
 
-// settle acts on what a callback left behind: an error recorded on the
-// connection (a panic, too much unread input), or the action it returned.
-func (l *loop) settle(c *conn, action Action) {
-	if c.err != nil && c.state != connClosed {
-		l.finish(c, c.err)
-		return
+// abandon closes a connection that never opened (a hand-over to a loop
+// that is stopping) and reports why to whoever waits.
+func (l *loop) abandon(c *conn, err error) {
+	c.state = connClosed
+	c.closed.Store(true)
+	c.nc.Close()
+	l.load.Add(-1)
+	if c.ext != nil {
+		l.wheel.Cancel(&c.ext.timer)
 	}
-	switch action {
-	case Close:
-		l.closeConn(c, nil)
-	case Shutdown:
-		l.eng.shutdownAsync()
+	if done := c.takeDone(); done != nil {
+		done(nil, err)
 	}
 }
 
@@ -234,8 +184,7 @@ func (l *loop) exit() {
 	for _, t := range l.tasks.close() {
 		switch {
 		case t.op == opRegister:
-			t.c.nc.Close()
-			l.load.Add(-1)
+			l.abandon(t.c, ErrEngineShutdown)
 		case t.cb != nil:
 			l.callback(t.cb, t.c, ErrEngineShutdown)
 		}

@@ -163,66 +163,19 @@ func (l *loop) runTasks() {
 	l.spare = tasks[:0]
 }
 
-func (l *loop) runTask(t *task) {
-	c := t.c
-	switch t.op {
-	case opFunc:
-		t.fn()
-		return
-	case opRegister:
-		l.register(c)
-		return
-	}
-	if c.state == connClosed {
-		if t.cb != nil {
-			l.callback(t.cb, c, ErrClosed)
-		}
-		return
-	}
-	var err error
-	switch t.op {
-	case opWrite:
-		_, err = c.Write(t.b)
-	case opWritev:
-		_, err = c.Writev(t.bs)
-	case opClose:
-		if t.cb != nil {
-			e := c.extra()
-			e.closeCallbacks = append(e.closeCallbacks, t.cb)
-		}
-		l.closeConn(c, nil)
-		return
-	}
-	if t.cb != nil {
-		l.callback(t.cb, c, err)
-	}
-	l.settle(c, None)
-}
-
 // timed reports whether anything on the loop needs the clock: the ticker,
 // connection deadlines, or a paused accept.
 func (l *loop) timed() bool {
 	return l.ticking || l.wheel.Len() > 0 || !l.acc.resumeAt.IsZero()
 }
 
-// tick refreshes the loop's notion of now.
-func (l *loop) tick() { l.now = time.Since(l.epoch) }
-
 // timeout is how long the next Wait may block, in milliseconds.
 func (l *loop) timeout() int {
 	if !l.timed() {
 		return -1
 	}
-	var next time.Time
-	if l.ticking && !l.draining {
-		next = l.nextTick
-	}
 	now := time.Now()
-	if d := l.wheel.Until(now); d >= 0 {
-		if w := now.Add(d); next.IsZero() || w.Before(next) {
-			next = w
-		}
-	}
+	next := l.nextTimer(now)
 	if r := l.acc.resumeAt; !r.IsZero() && (next.IsZero() || r.Before(next)) {
 		next = r
 	}
@@ -242,17 +195,7 @@ func (l *loop) timers() {
 	}
 	now := l.epoch.Add(l.now)
 	l.wheel.Advance(now, l.expireFn)
-	if l.ticking && !l.draining && !now.Before(l.nextTick) {
-		delay, action := l.onTick()
-		if delay < 0 {
-			delay = 0
-		}
-		l.nextTick = now.Add(delay)
-		if action == Shutdown {
-			l.ticking = false
-			l.eng.shutdownAsync()
-		}
-	}
+	l.runTicker(now)
 	if r := l.acc.resumeAt; !r.IsZero() && !now.Before(r) {
 		l.resumeAccept()
 	}
@@ -276,23 +219,6 @@ func (l *loop) register(c *conn) {
 	l.open(c)
 }
 
-// open starts serving a connection its loop now watches for reads.
-func (l *loop) open(c *conn) {
-	if c.h == nil {
-		c.h = l.h
-	}
-	l.eng.connCount.Add(1)
-	l.applyTimeouts(c)
-	out, action := l.onOpen(c)
-	if len(out) > 0 && c.err == nil {
-		c.Write(out)
-	}
-	if done := c.takeDone(); done != nil {
-		done(c, nil)
-	}
-	l.settle(c, action)
-}
-
 // abandon closes a connection that never opened (a failed connect, or a
 // hand-over to a loop that is stopping) and reports why to whoever waits.
 func (l *loop) abandon(c *conn, err error) {
@@ -306,29 +232,6 @@ func (l *loop) abandon(c *conn, err error) {
 	}
 	if done := c.takeDone(); done != nil {
 		done(nil, err)
-	}
-}
-
-// settle acts on what a callback left behind: a write error recorded on
-// the connection, or the action it returned.
-func (l *loop) settle(c *conn, action Action) {
-	if c.packet {
-		// One datagram of a shared socket: an error (or panic) concerns
-		// that datagram only, and there is no connection to close.
-		if action == Shutdown {
-			l.eng.shutdownAsync()
-		}
-		return
-	}
-	if c.err != nil && c.state != connClosed {
-		l.finish(c, c.err)
-		return
-	}
-	switch action {
-	case Close:
-		l.closeConn(c, nil)
-	case Shutdown:
-		l.eng.shutdownAsync()
 	}
 }
 

@@ -4,7 +4,6 @@ package netloop
 
 import (
 	"errors"
-	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -53,34 +52,6 @@ func (l *loop) read(c *conn) {
 	}
 }
 
-// peerEOF handles the peer's FIN: close (after flushing) with io.EOF,
-// unless the handler keeps half-closed connections open.
-func (l *loop) peerEOF(c *conn) {
-	c.eof = true
-	hc, ok := c.h.(HalfCloseHandler)
-	if !ok || c.shutDone {
-		l.closeConn(c, io.EOF)
-		return
-	}
-	l.watch(c)
-	l.settle(c, l.onEOF(hc, c))
-}
-
-// shutdownWrite sends the FIN that CloseWrite asked for, now that nothing
-// is pending; a connection done both ways then closes.
-func (l *loop) shutdownWrite(c *conn) {
-	if c.shutDone {
-		return
-	}
-	c.shutDone = true
-	if err := unix.Shutdown(c.fd, unix.SHUT_WR); err != nil && c.err == nil {
-		c.err = wrapErr("shutdown", err)
-	}
-	if c.eof {
-		l.closeConn(c, io.EOF)
-	}
-}
-
 func (l *loop) discardInput(c *conn) {
 	for {
 		n, err := socket.Read(c.fd, l.scratch)
@@ -101,33 +72,6 @@ func (l *loop) discardInput(c *conn) {
 		}
 		return
 	}
-}
-
-// traffic hands fresh bytes to OnTraffic and keeps what it left unread.
-// Only the unread remainder is copied (invariant 3), so a connection that
-// consumes what it reads holds no inbound memory.
-func (l *loop) traffic(c *conn, fresh []byte) {
-	fromInbound := c.inbound.Len() > 0
-	if fromInbound {
-		c.inbound.Write(l.pool, fresh)
-		c.view = c.inbound.Bytes()
-	} else {
-		c.view = fresh
-	}
-	c.reading = true
-	action := l.onTraffic(c)
-	c.reading = false
-	if fromInbound {
-		c.inbound.Discard(l.pool, c.inbound.Len()-len(c.view))
-	} else if len(c.view) > 0 && c.state != connClosed && !c.udp {
-		// (A datagram's unread rest is dropped, as UDP reads do.)
-		c.inbound.Write(l.pool, c.view)
-	}
-	c.view = nil
-	if c.inbound.Len() > l.eng.opts.MaxInbound && c.err == nil {
-		c.err = ErrInboundFull
-	}
-	l.settle(c, action)
 }
 
 // readDatagrams serves a readable UDP socket: each datagram is one
@@ -215,21 +159,7 @@ func (l *loop) flush(c *conn) {
 		c.outbound.Discard(l.pool, n)
 		l.writeStalled(c)
 	}
-	if c.outbound.Len() == 0 && c.state == connClosing {
-		l.finish(c, c.closeReason)
-		return
-	}
-	if c.outbound.Len() == 0 && c.shut {
-		l.shutdownWrite(c)
-		if c.state == connClosed {
-			return
-		}
-	}
-	if c.paused && c.outbound.Len() <= c.lowWater() {
-		c.paused = false
-		l.writability(c, true)
-	}
-	l.watch(c)
+	l.flushed(c)
 }
 
 // watch tells the poller what c waits for now: reads unless the peer is
@@ -254,31 +184,6 @@ func (l *loop) watch(c *conn) {
 	}
 }
 
-// writability reports a water-mark crossing to handlers that ask for it.
-func (l *loop) writability(c *conn, writable bool) {
-	if w, ok := c.h.(WritabilityHandler); ok {
-		l.onWritability(w, c, writable)
-	}
-}
-
-// closeConn closes c once its pending writes are flushed. reason is what
-// OnClose will report.
-func (l *loop) closeConn(c *conn, reason error) {
-	if c.state != connOpen {
-		return
-	}
-	if c.outbound.Len() == 0 || c.err != nil {
-		l.finish(c, reason)
-		return
-	}
-	c.state = connClosing
-	c.closeReason = reason
-	// No more traffic for the handler, but keep watching reads (unless
-	// the peer already sent EOF) to notice a reset while flushing.
-	c.paused = false
-	l.watch(c)
-}
-
 // finish closes c's socket now and reports it to the handler, once.
 func (l *loop) finish(c *conn, reason error) {
 	if c.state == connClosed {
@@ -299,15 +204,4 @@ func (l *loop) finish(c *conn, reason error) {
 		l.eng.shutdownAsync()
 	}
 	l.runCloseCallbacks(c)
-}
-
-func (l *loop) runCloseCallbacks(c *conn) {
-	if c.ext == nil {
-		return
-	}
-	cbs := c.ext.closeCallbacks
-	c.ext.closeCallbacks = nil
-	for _, cb := range cbs {
-		l.callback(cb, c, nil)
-	}
 }

@@ -84,13 +84,11 @@ func (ln *listener) addr() net.Addr {
 	return ln.ln.Addr()
 }
 
-func (e *engine) closeListeners() {
-	for _, ln := range e.listeners {
-		if ln.pc != nil {
-			ln.pc.Close()
-		} else {
-			ln.ln.Close() // a Unix listener also removes its path
-		}
+func (ln *listener) close() {
+	if ln.pc != nil {
+		ln.pc.Close()
+	} else {
+		ln.ln.Close() // a Unix listener also removes its path
 	}
 }
 
@@ -105,7 +103,7 @@ func (e *engine) serve(ln *listener) {
 		nc, err := ln.ln.Accept()
 		if err == nil {
 			backoff = 0
-			e.handOver(nc, ln.owner)
+			e.accepted(nc, ln.owner)
 			continue
 		}
 		if errors.Is(err, net.ErrClosed) {
@@ -117,14 +115,14 @@ func (e *engine) serve(ln *listener) {
 		e.log.Warn("netloop: accept failed; pausing", "addr", ln.addr().String(), "err", err, "for", backoff)
 		select {
 		case <-time.After(backoff):
-		case <-e.stopping:
+		case <-e.stopping.Done():
 			return
 		}
 	}
 }
 
-// handOver sets up an accepted connection and gives it to its loop.
-func (e *engine) handOver(nc net.Conn, owner *loop) {
+// accepted sets up an accepted connection and gives it to its loop.
+func (e *engine) accepted(nc net.Conn, owner *loop) {
 	if err := e.setConnOptions(nc); err != nil {
 		nc.Close()
 		e.log.Warn("netloop: set socket options", "err", err)
@@ -134,11 +132,24 @@ func (e *engine) handOver(nc net.Conn, owner *loop) {
 	if l == nil {
 		l = e.pick(ipOf(nc.RemoteAddr()))
 	}
+	l.handOver(nc, nil, nil)
+}
+
+// handOver gives nc to l, to serve it with h (nil: the engine's handler);
+// done, if not nil, learns once OnOpen has run, or why it never will. It
+// fails if l has stopped, and then closes nc.
+func (l *loop) handOver(nc net.Conn, h Handler, done dialDone) error {
+	c := newConn(nc, l, h)
+	if done != nil {
+		c.extra().done = done
+	}
 	l.load.Add(1)
-	if err := l.post(task{op: opRegister, c: newConn(nc, l)}); err != nil {
+	if err := l.post(task{op: opRegister, c: c}); err != nil {
 		nc.Close()
 		l.load.Add(-1)
+		return err
 	}
+	return nil
 }
 
 func ipOf(a net.Addr) []byte {
@@ -232,13 +243,13 @@ func (l *loop) readDatagrams(pc net.PacketConn) {
 			l.eng.log.Debug("netloop: read datagram", "addr", pc.LocalAddr().String(), "err", err)
 			continue
 		}
-		c = &conn{loop: l, udp: true, pc: pc, localAddr: pc.LocalAddr(), remoteAddr: from, view: buf[:n]}
+		c = &conn{loop: l, h: l.h, udp: true, packet: true, pc: pc, localAddr: pc.LocalAddr(), remoteAddr: from, view: buf[:n]}
 		if l.post(task{op: opFunc, fn: serve}) != nil {
 			return
 		}
 		select {
 		case <-served:
-		case <-l.eng.stopping:
+		case <-l.eng.stopping.Done():
 			return
 		}
 	}

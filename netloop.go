@@ -255,8 +255,10 @@ func DialFrom(from Conn, address string, h Handler, timeout time.Duration, cb As
 
 // Enroll adopts an established net.Conn (TCP, Unix or connected UDP): the
 // engine serves it on one of its loops with h (nil: the engine's handler)
-// and closes nc, whose descriptor it has duplicated. It returns once OnOpen
-// has run. Safe for concurrent use, but not from a callback.
+// and closes nc, whose descriptor it has duplicated. (The portable engine
+// serves nc itself instead, any net.Conn, and closes it with the Conn.)
+// It returns once OnOpen has run. Safe for concurrent use, but not from a
+// callback.
 func (eng Engine) Enroll(ctx context.Context, nc net.Conn, h Handler) (Conn, error) {
 	if eng.e == nil {
 		return nil, ErrEngineNotRunning

@@ -46,18 +46,30 @@ type Options struct {
 	// ReusePort gives every loop its own listening socket for each TCP or
 	// UDP address (SO_REUSEPORT) and lets the kernel spread connections;
 	// it also lets several processes share a port. Default false.
+	// The portable engine (Windows, or the netloop_netengine build tag)
+	// does the same where the system has SO_REUSEPORT; elsewhere, Windows
+	// among them, Run fails with an error matching ErrUnsupported.
 	ReusePort bool
 	// ReuseAddr sets SO_REUSEADDR on listeners, so a restarted server can
 	// bind while old connections linger in TIME_WAIT. Default true.
+	// The portable engine sets it as asked where the system has
+	// SO_REUSEPORT too, and ignores it elsewhere: Windows binds over
+	// TIME_WAIT without it, and there it would let another socket take
+	// the port.
 	ReuseAddr bool
 	// Backlog is the listen queue length; 0 means the system maximum.
+	// The portable engine ignores it: package net always listens with
+	// the system maximum.
 	Backlog int
 	// EdgeTriggered registers sockets edge-triggered (EPOLLET, EV_CLEAR):
 	// fewer wake-ups, but each event reads until the socket is empty.
 	// Default false (level-triggered, one read per event, fairer).
+	// The portable engine ignores it: it has no poller, and each
+	// connection's reader goroutine hands the loop one read at a time.
 	EdgeTriggered bool
 	// LockOSThread locks each event loop to its own OS thread. Default
-	// false.
+	// false. The portable engine locks its loop goroutines, where the
+	// callbacks run; the goroutines that move bytes stay unlocked.
 	LockOSThread bool
 	// TCPNoDelay disables Nagle's algorithm on TCP connections. Default
 	// true: an event loop writes whole messages, so delaying them only adds

@@ -1,5 +1,3 @@
-//go:build (!linux && !darwin && !freebsd) || netloop_netengine
-
 package netloop
 
 import (
@@ -29,35 +27,39 @@ func (l *loop) onOpen(c *conn) (out []byte, a Action) {
 	if l.eng.opts.PanicRecovery {
 		defer l.recoverConn(c, "OnOpen")
 	}
-	return l.h.OnOpen(c)
+	return c.h.OnOpen(c)
 }
 
 func (l *loop) onTraffic(c *conn) (a Action) {
 	if l.eng.opts.PanicRecovery {
 		defer l.recoverConn(c, "OnTraffic")
 	}
-	return l.h.OnTraffic(c)
+	return c.h.OnTraffic(c)
 }
 
 func (l *loop) onClose(c *conn, reason error) (a Action) {
 	if l.eng.opts.PanicRecovery {
 		defer l.recoverConn(nil, "OnClose")
 	}
-	return l.h.OnClose(c, reason)
+	return c.h.OnClose(c, reason)
 }
 
-func (l *loop) onWritability(c *conn, writable bool) {
+func (l *loop) onWritability(w WritabilityHandler, c *conn, writable bool) {
 	if l.eng.opts.PanicRecovery {
 		defer l.recoverConn(c, "OnWritabilityChanged")
 	}
-	l.writable.OnWritabilityChanged(c, writable)
+	w.OnWritabilityChanged(c, writable)
 }
 
+// onTick falls back to a one-second delay after a panic, so that an
+// OnTick that always panics does not spin the loop.
 func (l *loop) onTick() (d time.Duration, a Action) {
+	d = time.Second
 	if l.eng.opts.PanicRecovery {
 		defer l.recoverConn(nil, "OnTick")
 	}
-	return l.h.OnTick()
+	d, a = l.h.OnTick()
+	return d, a
 }
 
 func (l *loop) callback(cb AsyncCallback, c *conn, err error) {
@@ -65,4 +67,19 @@ func (l *loop) callback(cb AsyncCallback, c *conn, err error) {
 		defer l.recoverConn(c, "an AsyncCallback")
 	}
 	cb(c, err)
+}
+
+// failed tells cb that a dial failed; it gets a nil Conn.
+func (l *loop) failed(cb AsyncCallback, err error) {
+	if l.eng.opts.PanicRecovery {
+		defer l.recoverConn(nil, "an AsyncCallback")
+	}
+	cb(nil, err)
+}
+
+func (l *loop) onEOF(hc HalfCloseHandler, c *conn) (a Action) {
+	if l.eng.opts.PanicRecovery {
+		defer l.recoverConn(c, "OnEOF")
+	}
+	return hc.OnEOF(c)
 }

@@ -1,8 +1,7 @@
-//go:build (!linux && !darwin && !freebsd) || netloop_netengine
-
 package netloop
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/netloop/netloop/internal/timingwheel"
@@ -42,6 +41,9 @@ func (c *conn) wroteAt(now time.Duration) {
 // been queued or made progress.
 func (l *loop) writeStalled(c *conn) {
 	if c.ext != nil && c.ext.write > 0 {
+		if !l.timed() {
+			l.tick() // the clock is kept only while something is timed
+		}
 		c.ext.stallSince = l.now
 		l.schedule(c)
 	}
@@ -53,9 +55,10 @@ func (c *conn) SetWriteTimeout(d time.Duration) { c.setTimeout(&c.extra().write,
 
 // setTimeout sets one timeout, counting from now.
 func (c *conn) setTimeout(field *time.Duration, d time.Duration) {
-	if d < 0 || c.udp || c.state == connClosed {
+	if d < 0 || c.packet || c.state == connClosed {
 		return
 	}
+	c.loop.tick() // the clock is not kept while no deadline exists
 	e, now := c.ext, c.loop.now
 	*field = d
 	e.lastRead, e.lastWrite, e.stallSince = now, now, now
@@ -68,6 +71,11 @@ func (c *conn) setTimeout(field *time.Duration, d time.Duration) {
 func (c *conn) expired(now time.Duration) error {
 	e := c.ext
 	switch {
+	case c.state == connConnecting:
+		if now >= e.connectBy {
+			return ErrDialTimeout
+		}
+		return nil
 	case e.write > 0 && c.outbound.Len() > 0 && now-e.stallSince >= e.write:
 		return ErrWriteTimeout
 	case e.read > 0 && now-e.lastRead >= e.read:
@@ -82,6 +90,9 @@ func (c *conn) expired(now time.Duration) error {
 // is set.
 func (c *conn) deadline() time.Duration {
 	e := c.ext
+	if c.state == connConnecting {
+		return e.connectBy
+	}
 	var d time.Duration
 	earliest := func(t time.Duration) {
 		if d == 0 || t < d {
@@ -102,6 +113,10 @@ func (c *conn) deadline() time.Duration {
 
 // schedule makes c's timer fire no later than its earliest deadline.
 func (l *loop) schedule(c *conn) {
+	if l.wheel.Len() == 0 {
+		// An empty wheel is not advanced: bring it up to now first.
+		l.wheel.Advance(l.epoch.Add(l.now), l.expireFn)
+	}
 	e := c.ext
 	d := c.deadline()
 	if d == 0 || (e.due != 0 && e.due <= d) {
@@ -123,6 +138,9 @@ func (l *loop) expire(t *timingwheel.Timer) {
 	switch err := c.expired(l.now); err {
 	case nil:
 		l.schedule(c)
+	case ErrDialTimeout:
+		ep := c.ext.dialing
+		l.abandon(c, fmt.Errorf("netloop: dial %s://%s: %w", ep.network, ep.address, err))
 	case ErrWriteTimeout:
 		l.finish(c, err) // flushing is what timed out
 	default:
@@ -139,6 +157,7 @@ func (l *loop) applyTimeouts(c *conn) {
 	if o.IdleTimeout == 0 && o.ReadTimeout == 0 && o.WriteTimeout == 0 {
 		return
 	}
+	l.tick()
 	e := c.extra()
 	e.idle, e.read, e.write = o.IdleTimeout, o.ReadTimeout, o.WriteTimeout
 	e.lastRead, e.lastWrite, e.stallSince = l.now, l.now, l.now
