@@ -153,7 +153,7 @@ func TestADownUpstreamIsProbedByOneClient(t *testing.T) {
 		t.Fatal("a second client was sent to the upstream while the first probes it")
 	}
 	p.markUp(b)
-	if p.pick(nil) != b || p.pick(nil) != b {
+	if first, second := p.pick(nil), p.pick(nil); first != b || second != b {
 		t.Fatal("the upstream is not back in rotation after a successful probe")
 	}
 }

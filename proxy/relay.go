@@ -70,24 +70,24 @@ func (p *Proxy) OnOpen(down netloop.Conn) ([]byte, netloop.Action) {
 // loop; it reports false when there is none.
 func (s *session) dial() bool {
 	p := s.p
-	for s.tries < len(p.backends) {
-		s.tries++
-		b := p.pick(s.down.RemoteAddr())
-		if b == nil {
-			break
-		}
-		s.b = b
-		b.active.Add(1)
-		err := netloop.DialFrom(s.down, b.addr, &p.upside, p.cfg.DialTimeout, s.dialed)
-		if err == nil {
-			return true
-		}
-		// Not the upstream's fault (a bad address cannot pass New, so
-		// this is the proxy's own socket failing, e.g. EMFILE).
-		b.active.Add(-1)
-		p.log.Debug("proxy: dial", "upstream", b.name, "err", err)
-		break
+	if s.tries >= len(p.backends) {
+		return false
 	}
+	s.tries++
+	b := p.pick(s.down.RemoteAddr())
+	if b == nil {
+		return false
+	}
+	s.b = b
+	b.active.Add(1)
+	err := netloop.DialFrom(s.down, b.addr, &p.upside, p.cfg.DialTimeout, s.dialed)
+	if err == nil {
+		return true
+	}
+	// Not the upstream's fault (a bad address cannot pass New, so this is
+	// the proxy's own socket failing, e.g. EMFILE).
+	b.active.Add(-1)
+	p.log.Debug("proxy: dial", "upstream", b.name, "err", err)
 	return false
 }
 
