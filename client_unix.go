@@ -29,9 +29,9 @@ func (l *loop) connect(ep endpoint, sa unix.Sockaddr, sotype int, h Handler, tim
 		done(nil, fmt.Errorf("netloop: dial %s://%s: %w", ep.network, ep.address, err))
 		return
 	}
-	c := &conn{fd: fd, loop: l, h: h, state: connConnecting, udp: sotype == unix.SOCK_DGRAM,
-		remoteAddr: socket.Addr(ep.network, sa)}
+	c := &conn{fd: fd, loop: l, h: h, state: connConnecting, udp: sotype == unix.SOCK_DGRAM}
 	e := c.extra()
+	e.remote = socket.Addr(ep.network, sa)
 	e.done, e.dialing = done, ep
 	l.load.Add(1)
 	if !inProgress {
@@ -66,7 +66,7 @@ func (l *loop) connected(c *conn, watched bool) {
 	l.wheel.Cancel(&e.timer)
 	e.due = 0
 	c.state = connOpen
-	c.localAddr = socket.LocalAddr(ep.network, c.fd)
+	e.local = socket.LocalAddr(ep.network, c.fd)
 	if watched {
 		err = l.poller.Modify(c.fd, poller.Read)
 	} else {
@@ -153,9 +153,10 @@ func (e *engine) enroll(ctx context.Context, nc net.Conn, h Handler) (Conn, erro
 		return nil, fmt.Errorf("netloop: enroll: %w", err)
 	}
 	network := nc.LocalAddr().Network()
-	c := &conn{fd: fd, h: h, udp: network[:3] == "udp", localAddr: nc.LocalAddr(), remoteAddr: nc.RemoteAddr()}
+	c := &conn{fd: fd, h: h, udp: network[:3] == "udp"}
 	var w waiter
-	c.extra().done = w.done
+	x := c.extra()
+	x.done, x.local, x.remote = w.done, nc.LocalAddr(), nc.RemoteAddr()
 	var ip []byte
 	if a, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
 		ip = a.IP

@@ -144,9 +144,11 @@ type connExt struct {
 	closeCallbacks []AsyncCallback
 	timeouts
 	// A dial in progress: where to, when to give up, whom to tell.
-	dialing   endpoint
-	connectBy time.Duration
-	done      dialDone
+	local, remote net.Addr // a dialed or enrolled connection's addresses
+	closeReason   error    // what OnClose will say, once output is flushed
+	dialing       endpoint
+	connectBy     time.Duration
+	done          dialDone
 }
 
 func (c *conn) extra() *connExt {
@@ -190,7 +192,5 @@ func (c *conn) CloseWithCallback(cb AsyncCallback) error {
 	return c.loop.post(task{op: opClose, c: c, cb: cb})
 }
 
-func (c *conn) Context() any         { return c.ctx }
-func (c *conn) SetContext(ctx any)   { c.ctx = ctx }
-func (c *conn) LocalAddr() net.Addr  { return c.localAddr }
-func (c *conn) RemoteAddr() net.Addr { return c.remoteAddr }
+func (c *conn) Context() any       { return c.ctx }
+func (c *conn) SetContext(ctx any) { c.ctx = ctx }

@@ -28,8 +28,6 @@ type conn struct {
 	closed atomic.Bool
 
 	inbound  buffer.Linear // unread bytes kept between OnTraffic calls
-	view     []byte        // during OnTraffic: the unread bytes
-	reading  bool          // view is live (inside OnTraffic)
 	eof      bool          // the peer has half-closed: nothing more to read
 	paused   bool          // reading stopped: outbound is above the high water mark
 	held     bool          // reading stopped by PauseReading
@@ -56,8 +54,7 @@ type conn struct {
 	kick      chan struct{} // tells the writer to write vecs; closed with the conn
 	onWritten func()        // l.serveWritten(c), bound once
 
-	err         error // recorded during a callback, acted on after it (see settle)
-	closeReason error
+	err error // recorded during a callback, acted on after it (see settle)
 
 	ctx        any
 	localAddr  net.Addr
@@ -142,3 +139,6 @@ func (c *conn) shutdownSocket() error {
 	}
 	return fmt.Errorf("%w: %T cannot shut down its sending side", ErrUnsupported, c.nc)
 }
+
+func (c *conn) LocalAddr() net.Addr  { return c.localAddr }
+func (c *conn) RemoteAddr() net.Addr { return c.remoteAddr }

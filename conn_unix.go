@@ -5,6 +5,7 @@ package netloop
 import (
 	"errors"
 	"net"
+	"net/netip"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
@@ -28,8 +29,6 @@ type conn struct {
 	closed atomic.Bool
 
 	inbound  buffer.Linear   // unread bytes kept between OnTraffic calls
-	view     []byte          // during OnTraffic: the unread bytes
-	reading  bool            // view is live (inside OnTraffic)
 	outbound buffer.Chain    // bytes the kernel has not taken yet
 	interest poller.Interest // what the poller watches for now
 	eof      bool            // the peer has half-closed: nothing more to read
@@ -39,31 +38,49 @@ type conn struct {
 	shutDone bool            // the FIN has been sent
 	ext      *connExt        // rarely used state, allocated on first use
 
-	err         error // socket error met by a write, acted on after the callback
-	closeReason error
+	err error // socket error met by a write, acted on after the callback
 
-	ctx        any
-	localAddr  net.Addr
-	remoteAddr net.Addr
-	peer       unix.Sockaddr // UDP: where replies go
+	ctx any
+	// Addresses are kept compact and turned into net.Addr values only when
+	// asked for: an idle connection should cost as little as possible.
+	ln     *listener      // accepted connections and datagrams: where they came in
+	remote netip.AddrPort // an accepted TCP connection's peer
+	peer   unix.Sockaddr  // a datagram's sender, where replies go
 }
 
+// newStreamConn makes the conn for an accepted socket; h is set by the
+// loop that serves it (the engine's handler).
 func newStreamConn(fd int, ln *listener, sa unix.Sockaddr) *conn {
-	c := &conn{fd: fd, localAddr: ln.addr, remoteAddr: socket.Addr(ln.network, sa)}
-	// h is set by the loop that serves it: the engine's handler.
-	if ln.wildcard {
-		if lsa, err := unix.Getsockname(fd); err == nil {
-			c.localAddr = socket.Addr(ln.network, lsa)
+	return &conn{fd: fd, ln: ln, remote: socket.AddrPort(sa)}
+}
+
+// LocalAddr is the listener's address, or for a listener on a wildcard
+// address, the socket's own (asked of the kernel each time, as it is
+// rarely needed; the listener's if the socket is already closed).
+func (c *conn) LocalAddr() net.Addr {
+	if c.ln == nil {
+		return c.ext.local // dialed or enrolled: set before it was handed out
+	}
+	if c.ln.wildcard && !c.packet {
+		if a := socket.LocalAddr(c.ln.network, c.fd); a != nil {
+			return a
 		}
 	}
-	if ln.network == "unix" {
-		// An accepted Unix socket's peer is usually unnamed.
-		c.remoteAddr = &net.UnixAddr{Name: "@", Net: "unix"}
-		if ua, ok := sa.(*unix.SockaddrUnix); ok && ua.Name != "" {
-			c.remoteAddr = &net.UnixAddr{Name: ua.Name, Net: "unix"}
-		}
+	return c.ln.addr
+}
+
+// RemoteAddr builds the peer's address anew on each call, from what the
+// connection keeps.
+func (c *conn) RemoteAddr() net.Addr {
+	switch {
+	case c.packet:
+		return socket.Addr(c.ln.network, c.peer)
+	case c.ln == nil:
+		return c.ext.remote
+	case c.ln.network == "unix":
+		return &net.UnixAddr{Name: "@", Net: "unix"} // accepted Unix peers are unnamed
 	}
-	return c
+	return net.TCPAddrFromAddrPort(c.remote)
 }
 
 func (c *conn) Write(b []byte) (int, error) {

@@ -95,7 +95,7 @@ func (l *loop) closeConn(c *conn, reason error) {
 		return
 	}
 	c.state = connClosing
-	c.closeReason = reason
+	c.extra().closeReason = reason
 	// No more traffic for the handler, but keep watching reads (unless
 	// the peer already sent EOF) to notice a reset while flushing.
 	c.paused = false

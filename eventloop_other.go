@@ -18,11 +18,13 @@ const poolLimit = 8 << 20
 // only through its task queue, as every other goroutine does. Everything
 // but tasks, wake and load is touched only by the loop's own goroutine.
 type loop struct {
-	idx   int
-	eng   *engine
-	h     Handler
-	pool  *buffer.Pool // recycled inbound and outbound memory
-	conns map[*conn]struct{}
+	reader *conn  // the connection whose OnTraffic runs now
+	view   []byte // its unread bytes, while it does
+	idx    int
+	eng    *engine
+	h      Handler
+	pool   *buffer.Pool // recycled inbound and outbound memory
+	conns  map[*conn]struct{}
 
 	tasks taskQueue
 	spare []task

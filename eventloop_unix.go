@@ -22,7 +22,9 @@ const poolLimit = 8 << 20
 // reach them. Everything but tasks, notified and load is touched only by
 // the loop's own goroutine.
 type loop struct {
-	idx     int // -1 for a dedicated acceptor
+	reader  *conn  // the connection whose OnTraffic runs now
+	view    []byte // its unread bytes, while it does
+	idx     int    // -1 for a dedicated acceptor
 	eng     *engine
 	h       Handler
 	poller  *poller.Poller

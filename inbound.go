@@ -6,20 +6,32 @@ import "io"
 // sees a view of the fresh bytes, and what it leaves unread is kept in the
 // inbound buffer until the next OnTraffic.
 
+// While OnTraffic runs, the bytes it sees are the loop's view (kept on the
+// loop, not the connection: only one connection is being read at a time,
+// and every byte of an idle connection's struct counts).
+
 // unread returns the bytes a handler can read now.
 func (c *conn) unread() []byte {
-	if c.reading {
-		return c.view
+	if l := c.loop; l.reader == c {
+		return l.view
 	}
 	return c.inbound.Bytes()
 }
 
 func (c *conn) consume(n int) {
-	if c.reading {
-		c.view = c.view[n:]
+	if l := c.loop; l.reader == c {
+		l.view = l.view[n:]
 		return
 	}
 	c.inbound.Discard(c.loop.pool, n)
+}
+
+// datagram shows the handler one datagram through c.
+func (l *loop) datagram(c *conn, b []byte) Action {
+	l.reader, l.view = c, b
+	a := l.onTraffic(c)
+	l.reader, l.view = nil, nil
+	return a
 }
 
 func (c *conn) Peek(n int) ([]byte, error) {
@@ -89,22 +101,22 @@ func (c *conn) ResumeReading() {
 // consumes what it reads holds no inbound memory.
 func (l *loop) traffic(c *conn, fresh []byte) {
 	fromInbound := c.inbound.Len() > 0
+	view := fresh
 	if fromInbound {
 		c.inbound.Write(l.pool, fresh)
-		c.view = c.inbound.Bytes()
-	} else {
-		c.view = fresh
+		view = c.inbound.Bytes()
 	}
-	c.reading = true
+	prevReader, prevView := l.reader, l.view // in case of a nested read
+	l.reader, l.view = c, view
 	action := l.onTraffic(c)
-	c.reading = false
+	view = l.view
+	l.reader, l.view = prevReader, prevView
 	if fromInbound {
-		c.inbound.Discard(l.pool, c.inbound.Len()-len(c.view))
-	} else if len(c.view) > 0 && c.state != connClosed && !c.udp {
+		c.inbound.Discard(l.pool, c.inbound.Len()-len(view))
+	} else if len(view) > 0 && c.state != connClosed && !c.udp {
 		// (A datagram's unread rest is dropped, as UDP reads do.)
-		c.inbound.Write(l.pool, c.view)
+		c.inbound.Write(l.pool, view)
 	}
-	c.view = nil
 	if c.inbound.Len() > l.eng.opts.MaxInbound && c.err == nil {
 		c.err = ErrInboundFull
 	}

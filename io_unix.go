@@ -90,11 +90,8 @@ func (l *loop) readDatagrams(ln *listener) {
 			l.eng.log.Debug("netloop: recvfrom", "addr", ln.addr.String(), "err", err)
 			continue
 		}
-		c := &conn{fd: ln.fd, loop: l, h: l.h, udp: true, packet: true, peer: sa, localAddr: ln.addr,
-			remoteAddr: socket.Addr(ln.network, sa), view: l.scratch[:n], reading: true}
-		action := l.onTraffic(c)
-		c.reading, c.view = false, nil
-		if action == Shutdown {
+		c := &conn{fd: ln.fd, loop: l, h: l.h, udp: true, packet: true, peer: sa, ln: ln}
+		if l.datagram(c, l.scratch[:n]) == Shutdown {
 			l.eng.shutdownAsync()
 		}
 	}

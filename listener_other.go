@@ -224,12 +224,11 @@ func (l *loop) readDatagrams(pc net.PacketConn) {
 	buf := make([]byte, l.eng.opts.ReadBufferSize)
 	served := make(chan struct{}, 1)
 	var c *conn
+	var data []byte
 	serve := func() { // bound once: posting it does not allocate
-		c.reading = true
-		if l.onTraffic(c) == Shutdown {
+		if l.datagram(c, data) == Shutdown {
 			l.eng.shutdownAsync()
 		}
-		c.reading, c.view = false, nil
 		served <- struct{}{}
 	}
 	for {
@@ -243,7 +242,8 @@ func (l *loop) readDatagrams(pc net.PacketConn) {
 			l.eng.log.Debug("netloop: read datagram", "addr", pc.LocalAddr().String(), "err", err)
 			continue
 		}
-		c = &conn{loop: l, h: l.h, udp: true, packet: true, pc: pc, localAddr: pc.LocalAddr(), remoteAddr: from, view: buf[:n]}
+		c = &conn{loop: l, h: l.h, udp: true, packet: true, pc: pc, localAddr: pc.LocalAddr(), remoteAddr: from}
+		data = buf[:n]
 		if l.post(task{op: opFunc, fn: serve}) != nil {
 			return
 		}

@@ -90,7 +90,7 @@ func (c *conn) writable() error {
 // connection turns writable again at the low water mark.
 func (l *loop) flushed(c *conn) {
 	if c.outbound.Len() == 0 && c.state == connClosing {
-		l.finish(c, c.closeReason)
+		l.finish(c, c.ext.closeReason)
 		return
 	}
 	if c.outbound.Len() == 0 && c.shut {
