@@ -63,6 +63,9 @@ writes get 5 seconds to flush), and log a summary when they exit.`,
 	root.PersistentFlags().Var(&g.level, "log-level", "log level: debug, info, warn or error")
 	root.AddCommand(
 		newEchoCmd(g),
+		newHTTPCmd(g),
+		newRedisCmd(g),
+		newProxyCmd(g),
 		newBenchCmd(),
 		newVersionCmd(),
 	)

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of `netloop redis` and redis-server with
+# redis-benchmark (Debian packages redis-server and redis-tools).
+#
+#   redis/bench/run.sh                      # 3 rounds, 1000000 requests per test
+#   N=200000 ROUNDS=1 redis/bench/run.sh    # a quick look
+#   MODE=multi redis/bench/run.sh           # both cores: netloop --loops 2 vs io-threads 2
+#   NETLOOP=/path/to/netloop redis/bench/run.sh   # a prebuilt binary instead of go build
+#
+# MODE=pinned (default): each server on CPU 0 (netloop with GOMAXPROCS=1 and
+# one loop), redis-benchmark on CPU 1. MODE=multi: the servers get both
+# cores (netloop GOMAXPROCS=2 --loops 2, redis-server --io-threads 2
+# --io-threads-do-reads yes) and share them with redis-benchmark.
+#
+# Each round runs every test with -P 1 and -P 16 against both servers,
+# interleaved (redis, netloop, redis, netloop...), each server freshly
+# started. For each run it records requests/s from redis-benchmark and the
+# server's CPU time (user+system, from /proc/PID/stat) per request.
+# Results go to $OUT (default redis/bench/results/<mode>.tsv); a summary
+# (medians, min-max, netloop/redis ratios per round) is printed, and
+# plot.py turns the TSV into an SVG.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+
+N=${N:-1000000}
+ROUNDS=${ROUNDS:-3}
+MODE=${MODE:-pinned}
+CLIENTS=${CLIENTS:-50}
+TESTS=${TESTS:-ping_inline ping_mbulk set get}
+PIPELINES=${PIPELINES:-1 16}
+OUT=${OUT:-redis/bench/results/$MODE.tsv}
+
+for bin in redis-server redis-benchmark redis-cli taskset; do
+	command -v "$bin" >/dev/null || { echo "error: $bin not found (apt-get install redis-server redis-tools util-linux)" >&2; exit 1; }
+done
+
+work=$(mktemp -d)
+pid=""
+cleanup() {
+	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ -n "${NETLOOP:-}" ]; then
+	cp "$NETLOOP" "$work/netloop"
+else
+	go build -o "$work/netloop" ./cmd/netloop
+fi
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# ticks PID: the process's user+system CPU time in clock ticks.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+start_server() { # name port
+	local name=$1 port=$2 pin=() cpus
+	if [ "$MODE" = pinned ]; then pin=(taskset -c 0); cpus=1; else cpus=2; fi
+	case $name in
+	redis)
+		local threads=()
+		[ "$MODE" = multi ] && threads=(--io-threads 2 --io-threads-do-reads yes)
+		"${pin[@]}" redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
+			--daemonize no --loglevel warning "${threads[@]}" >"$work/$name.log" 2>&1 &
+		;;
+	netloop)
+		GOMAXPROCS=$cpus "${pin[@]}" "$work/netloop" redis --addr "127.0.0.1:$port" --loops "$cpus" \
+			--log-level warn >"$work/$name.log" 2>&1 &
+		;;
+	esac
+	pid=$!
+	for _ in $(seq 100); do
+		redis-cli -p "$port" PING >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	echo "error: $name did not start:" >&2
+	cat "$work/$name.log" >&2
+	exit 1
+}
+
+stop_server() {
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	pid=""
+}
+
+hz=$(getconf CLK_TCK)
+bench_pin=()
+[ "$MODE" = pinned ] && bench_pin=(taskset -c 1)
+mkdir -p "$(dirname "$OUT")"
+printf 'round\tmode\tpipeline\tserver\ttest\trps\tcpu_us_per_req\n' >"$OUT"
+
+for round in $(seq "$ROUNDS"); do
+	for p in $PIPELINES; do
+		for server in redis netloop; do
+			port=$(free_port)
+			start_server "$server" "$port"
+			for t in $TESTS; do
+				before=$(ticks "$pid")
+				line=$("${bench_pin[@]}" redis-benchmark -p "$port" -t "$t" -n "$N" -c "$CLIENTS" -P "$p" -q 2>/dev/null |
+					tr '\r' '\n' | grep 'requests per second' | tail -1)
+				after=$(ticks "$pid")
+				rps=$(echo "$line" | sed -E 's/.*: ([0-9.]+) requests per second.*/\1/')
+				cpu=$(awk -v d=$((after - before)) -v hz="$hz" -v n="$N" 'BEGIN { printf "%.3f", d / hz / n * 1e6 }')
+				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$MODE" "$p" "$server" "$t" "$rps" "$cpu" | tee -a "$OUT"
+			done
+			stop_server
+		done
+	done
+done
+
+echo
+echo "results: $OUT (N=$N clients=$CLIENTS rounds=$ROUNDS mode=$MODE)"
+python3 "$(dirname "${BASH_SOURCE[0]}")/summary.py" "$OUT"

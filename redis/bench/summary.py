@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""summary.py: the table of a redis/bench/run.sh TSV.
+
+    summary.py results/pinned.tsv [--markdown]
+
+For each pipeline depth and test: the median requests/s of each server
+(with min-max), the median server CPU time per request, and the median of
+the per-round ratios netloop/redis (throughput: higher is better; CPU:
+lower is better).
+"""
+
+import csv
+import statistics
+import sys
+
+
+def load(path):
+    with open(path) as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def table(rows):
+    out = []
+    keys = []
+    for r in rows:
+        k = (int(r["pipeline"]), r["test"])
+        if k not in keys:
+            keys.append(k)
+    for p, t in keys:
+        sel = [r for r in rows if int(r["pipeline"]) == p and r["test"] == t]
+        by = {s: [r for r in sel if r["server"] == s] for s in ("redis", "netloop")}
+        rps = {s: [float(r["rps"]) for r in v if r["rps"]] for s, v in by.items()}
+        cpu = {s: [float(r["cpu_us_per_req"]) for r in v] for s, v in by.items()}
+        ratios, cpu_ratios = [], []
+        for rd in sorted({r["round"] for r in sel}):
+            a = [r for r in by["netloop"] if r["round"] == rd]
+            b = [r for r in by["redis"] if r["round"] == rd]
+            if a and b and float(b[0]["rps"]) > 0:
+                ratios.append(float(a[0]["rps"]) / float(b[0]["rps"]))
+                if float(b[0]["cpu_us_per_req"]) > 0:
+                    cpu_ratios.append(float(a[0]["cpu_us_per_req"]) / float(b[0]["cpu_us_per_req"]))
+        out.append((p, t, rps, cpu, ratios, cpu_ratios))
+    return out
+
+
+def fmt_range(v, f="{:,.0f}"):
+    if not v:
+        return "-"
+    return (f.format(statistics.median(v)) + " (" + f.format(min(v)) + "–" + f.format(max(v)) + ")")
+
+
+def main():
+    rows = load(sys.argv[1])
+    md = "--markdown" in sys.argv
+    head = ["-P", "test", "redis-server req/s", "netloop req/s", "ratio", "redis CPU µs/req", "netloop CPU µs/req", "CPU ratio"]
+    lines = []
+    for p, t, rps, cpu, ratios, cpu_ratios in table(rows):
+        lines.append([
+            str(p), t.upper(), fmt_range(rps["redis"]), fmt_range(rps["netloop"]),
+            "{:.2f}x".format(statistics.median(ratios)) if ratios else "-",
+            fmt_range(cpu["redis"], "{:.2f}"), fmt_range(cpu["netloop"], "{:.2f}"),
+            "{:.2f}x".format(statistics.median(cpu_ratios)) if cpu_ratios else "-",
+        ])
+    if md:
+        print("| " + " | ".join(head) + " |")
+        print("|" + "---|" * len(head))
+        for l in lines:
+            print("| " + " | ".join(l) + " |")
+    else:
+        w = [max(len(r[i]) for r in [head] + lines) for i in range(len(head))]
+        for r in [head] + lines:
+            print("  ".join(c.ljust(w[i]) for i, c in enumerate(r)))
+
+
+if __name__ == "__main__":
+    main()
