@@ -188,3 +188,51 @@ func TestWaterMarkValidation(t *testing.T) {
 		}
 	}
 }
+
+// relaySide fills its outbound past the high mark on open, then reports
+// whatever it still reads.
+type relaySide struct {
+	BuiltinHandler
+	pause bool
+	got   chan string
+	state chan bool // Writable() right after the big write
+}
+
+func (r *relaySide) OnOpen(c Conn) ([]byte, Action) {
+	c.SetPauseOnHighWater(r.pause)
+	c.SetWriteWaterMarks(16<<10, 64<<10)
+	c.Write(pattern(32 << 20)) // far more than the socket buffers take
+	r.state <- c.Writable()
+	return nil, None
+}
+
+func (r *relaySide) OnTraffic(c Conn) Action {
+	b, _ := c.Next(-1)
+	r.got <- string(b)
+	return None
+}
+
+// TestPauseOnHighWaterCanBeTurnedOff shows the two behaviours above the
+// high water mark: by default netloop stops reading the connection; with
+// SetPauseOnHighWater(false), as a relay needs, it keeps reading.
+func TestPauseOnHighWaterCanBeTurnedOff(t *testing.T) {
+	for _, pause := range []bool{true, false} {
+		r := &relaySide{pause: pause, got: make(chan string, 4), state: make(chan bool, 1)}
+		_, addr := serveOne(t, r, "tcp://127.0.0.1:0")
+		c := dial(t, addr)
+		if <-r.state {
+			t.Fatal("still writable after 32 MiB the peer does not read")
+		}
+		c.Write([]byte("ping"))
+		select {
+		case got := <-r.got:
+			if pause {
+				t.Errorf("read %q while above the high water mark with pausing on", got)
+			}
+		case <-time.After(200 * time.Millisecond): // a window for the read to show
+			if !pause {
+				t.Error("did not read while above the high water mark with pausing off")
+			}
+		}
+	}
+}

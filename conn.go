@@ -98,6 +98,13 @@ type Conn interface {
 	// connection, and producers should wait for OnWritabilityChanged.
 	// Call only on the connection's event loop.
 	Writable() bool
+	// SetPauseOnHighWater says whether crossing the high water mark
+	// stops reading from this connection (the default, right for
+	// request-response protocols) or only reports it through Writable and
+	// OnWritabilityChanged — for a relay, whose two directions are
+	// independent: it pauses the other side itself, with PauseReading.
+	// Call only on the connection's event loop.
+	SetPauseOnHighWater(on bool)
 	// SetWriteWaterMarks overrides the engine's water marks for this
 	// connection. Call only on the connection's event loop.
 	SetWriteWaterMarks(low, high int) error
@@ -146,6 +153,7 @@ type connExt struct {
 	// A dial in progress: where to, when to give up, whom to tell.
 	local, remote net.Addr // a dialed or enrolled connection's addresses
 	closeReason   error    // what OnClose will say, once output is flushed
+	keepReading   bool     // SetPauseOnHighWater(false): crossing high only reports
 	dialing       endpoint
 	connectBy     time.Duration
 	done          dialDone

@@ -51,7 +51,7 @@ func (l *loop) serveRead(c *conn) {
 	if c.state == connClosed {
 		return
 	}
-	if c.eof || c.paused || c.held {
+	if c.eof || c.readStopped() {
 		c.parked, c.heldBack = true, true
 		return
 	}
@@ -85,7 +85,7 @@ func (l *loop) watch(c *conn) {
 		return
 	}
 	l.flush(c)
-	if !c.parked || c.eof || c.paused || c.held {
+	if !c.parked || c.eof || c.readStopped() {
 		return
 	}
 	c.parked = false

@@ -25,7 +25,7 @@ func wrapErr(op string, err error) error { return os.NewSyscallError(op, err) }
 // fresh ones. Level-triggered, one read per event keeps the loop fair;
 // edge-triggered must read until EAGAIN or the next edge never comes.
 func (l *loop) read(c *conn) {
-	for c.state == connOpen && !c.paused && !c.held && !c.eof {
+	for c.state == connOpen && !c.readStopped() && !c.eof {
 		n, err := socket.Read(c.fd, l.scratch)
 		switch {
 		case err == nil && n == 0:
@@ -166,7 +166,7 @@ func (l *loop) watch(c *conn) {
 		return
 	}
 	var in poller.Interest
-	if !c.eof && !c.paused && !c.held {
+	if !c.eof && !c.readStopped() {
 		in |= poller.Read
 	}
 	if c.outbound.Len() > 0 {

@@ -108,6 +108,20 @@ func (l *loop) flushed(c *conn) {
 
 func (c *conn) Writable() bool { return !c.paused }
 
+func (c *conn) SetPauseOnHighWater(on bool) {
+	c.extra().keepReading = !on
+	if !c.packet {
+		c.loop.watch(c)
+	}
+}
+
+// readStopped reports whether netloop must not read from c now: the
+// handler paused it, or its output is above the high water mark (unless
+// the handler asked to keep reading then).
+func (c *conn) readStopped() bool {
+	return c.held || (c.paused && (c.ext == nil || !c.ext.keepReading))
+}
+
 func (c *conn) SetWriteWaterMarks(low, high int) error {
 	if err := validWaterMarks(low, high, c.loop.eng.opts.MaxOutbound); err != nil {
 		return err
