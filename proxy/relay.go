@@ -14,7 +14,7 @@ const lingerTimeout = 2 * time.Second
 
 // session is one client connection (down) and its upstream connection
 // (up). Both live on the same event loop, which alone touches the session
-// (but for the flows' timers, which only call Wake), so it needs no lock,
+// so it needs no lock,
 // and either side may call the other's loop-only methods.
 type session struct {
 	p        *Proxy
@@ -59,7 +59,7 @@ func (p *Proxy) OnOpen(down netloop.Conn) ([]byte, netloop.Action) {
 	p.sessions.Add(1)
 	s := &session{p: p, down: down}
 	down.SetContext(s)
-	manualPause(down)
+	p.configure(down)
 	if !s.dial() {
 		s.refuse()
 	}
@@ -127,8 +127,8 @@ func (s *session) dialed(up netloop.Conn, err error) {
 		up.Close()
 		return
 	}
-	s.toUp.init(p, s.down, up)
-	s.toDown.init(p, up, s.down)
+	s.toUp.init(s.down, up)
+	s.toDown.init(up, s.down)
 	// What the client sent while the connect was under way.
 	if s.down.InboundBuffered() > 0 && !s.toUp.relay() {
 		up.Close()
@@ -169,13 +169,10 @@ func (p *Proxy) OnTraffic(c netloop.Conn) netloop.Action {
 		c.Discard(-1) // the other side is gone and c is closing
 		return netloop.Close
 	}
-	from, into := s.flows(c)
+	from, _ := s.flows(c)
 	if !from.relay() {
 		return netloop.Close // the peer failed; OnClose closes it
 	}
-	// c's peer has sent something, so it may have read something too:
-	// what waits to be written to c may have drained.
-	into.check()
 	return netloop.None
 }
 
@@ -217,8 +214,6 @@ func (p *Proxy) OnClose(c netloop.Conn, err error) netloop.Action {
 		s.upGone = true
 		s.b.active.Add(-1)
 	}
-	s.toUp.stop()
-	s.toDown.stop()
 	if peer == nil {
 		return netloop.None
 	}
@@ -238,18 +233,23 @@ type upstreamHandler struct {
 }
 
 func (u *upstreamHandler) OnOpen(c netloop.Conn) ([]byte, netloop.Action) {
-	manualPause(c)
+	u.p.configure(c)
 	return nil, netloop.None
 }
 
 func (u *upstreamHandler) OnTraffic(c netloop.Conn) netloop.Action { return u.p.OnTraffic(c) }
 func (u *upstreamHandler) OnEOF(c netloop.Conn) netloop.Action     { return u.p.OnEOF(c) }
+func (u *upstreamHandler) OnWritabilityChanged(c netloop.Conn, writable bool) {
+	u.p.OnWritabilityChanged(c, writable)
+}
 func (u *upstreamHandler) OnClose(c netloop.Conn, err error) netloop.Action {
 	return u.p.OnClose(c, err)
 }
 
 // Both sides need OnEOF, or a half-close would close the connection.
 var (
-	_ netloop.HalfCloseHandler = (*Proxy)(nil)
-	_ netloop.HalfCloseHandler = (*upstreamHandler)(nil)
+	_ netloop.HalfCloseHandler   = (*Proxy)(nil)
+	_ netloop.HalfCloseHandler   = (*upstreamHandler)(nil)
+	_ netloop.WritabilityHandler = (*Proxy)(nil)
+	_ netloop.WritabilityHandler = (*upstreamHandler)(nil)
 )
