@@ -1,13 +1,9 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"log/slog"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -69,7 +65,7 @@ probes the upstream again.`,
 			}
 			log.Info("starting proxy", "version", buildVersion(), "loops", loopsString(cfg.loops),
 				"upstreams", strings.Join(cfg.upstreams, ","), "balance", cfg.balance.String())
-			return serveProxy(cmd.Context(), log, p, addr, cfg.options()...)
+			return serve(cmd.Context(), log, proxyServer{p}, addr, cfg.options()...)
 		},
 	}
 	f := cmd.Flags()
@@ -93,49 +89,18 @@ func (cfg *proxyConfig) options() []netloop.Option {
 	return opts
 }
 
-// serveProxy is serve for the proxy. The Proxy must be the engine's own
-// handler: serve's bootLogger embeds netloop.Handler, which would hide the
-// proxy's OnEOF (netloop.HalfCloseHandler) from the engine and turn every
-// client half-close into a close. netloop.Start reports the boot instead.
-func serveProxy(ctx context.Context, log *slog.Logger, p *proxy.Proxy, addr string, opts ...netloop.Option) error {
-	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stopSignals()
+// proxyServer adds the exit summary to the proxy. It embeds the
+// *proxy.Proxy itself, not the Handler interface, so every method of the
+// proxy — OnEOF and OnWritabilityChanged included — reaches the engine.
+type proxyServer struct{ *proxy.Proxy }
 
-	start := time.Now()
-	eng, err := netloop.Start(p, []string{addr}, append(opts, netloop.WithLogger(log))...)
-	if err != nil {
-		return err // it never served: a listen error, or bad options
-	}
-	for _, a := range eng.Addrs() {
-		log.Info("listening", "network", a.Network(), "addr", a.String())
-	}
-	done := make(chan error, 1)
-	go func() { done <- eng.Wait() }()
-
-	select {
-	case err = <-done:
-		// The engine stopped by itself (a fatal error).
-	case <-ctx.Done():
-		log.Info("stopping", "reason", context.Cause(ctx).Error(), "connections", eng.CountConnections())
-		stopCtx, cancel := context.WithTimeout(context.Background(), stopTimeout)
-		if err := eng.Stop(stopCtx); err != nil {
-			log.Warn("closed connections before their writes were flushed", "timeout", stopTimeout, "err", err)
-		}
-		cancel()
-		err = <-done
-	}
-
-	s := p.Stats()
-	attrs := []any{"uptime", time.Since(start).Round(time.Millisecond).String(),
-		"clients", s.Accepted, "refused", s.Rejected}
-	for _, u := range s.Upstreams {
+func (s proxyServer) summary() []any {
+	st := s.Stats()
+	attrs := []any{"clients", st.Accepted, "refused", st.Rejected}
+	for _, u := range st.Upstreams {
 		attrs = append(attrs, slog.Group("upstream", "addr", u.Addr, "connections", u.Connections, "failures", u.Failures))
 	}
-	if err != nil {
-		attrs = append(attrs, "err", err)
-	}
-	log.Info("stopped", attrs...)
-	return err
+	return attrs
 }
 
 // balanceFlag is the --balance flag.
