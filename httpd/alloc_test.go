@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/netloop/netloop/internal/nettest"
 )
 
 var browserRequest = []byte("GET /search?q=netloop&lang=en HTTP/1.1\r\n" +
@@ -58,7 +60,7 @@ func TestParserAllocatesNothing(t *testing.T) {
 // which allocate nothing) against the server, whose allocations
 // AllocsPerRun counts too, since it runs in this process.
 func TestRequestResponseAllocatesNothing(t *testing.T) {
-	if raceEnabled {
+	if nettest.RaceEnabled() {
 		t.Skip("sync.Pool drops items under the race detector")
 	}
 	_, addr := newTestServer(t)

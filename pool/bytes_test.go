@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"unsafe"
+
+	"github.com/netloop/netloop/internal/nettest"
 )
 
 func TestBytePoolGetSizes(t *testing.T) {
@@ -74,7 +76,7 @@ func TestBytePoolPutFilesForeignSlicesByCapacity(t *testing.T) {
 }
 
 func TestBytePoolGetPutAllocatesNothing(t *testing.T) {
-	if raceEnabled {
+	if nettest.RaceEnabled() {
 		t.Skip("sync.Pool drops items on purpose under the race detector")
 	}
 	p := NewBytePool()

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/netloop/netloop"
+
+	"github.com/netloop/netloop/internal/nettest"
 )
 
 // pattern is a stream of pseudo-random bytes whose period (1 MiB + 7) is
@@ -65,7 +67,7 @@ func readPattern(r io.Reader, n int64) error {
 // directions carry every byte, in order, at once.
 func TestRelaysOneGiBByteExactBothWays(t *testing.T) {
 	size := int64(1 << 30)
-	if testing.Short() || raceEnabled {
+	if testing.Short() || nettest.RaceEnabled() {
 		size = 32 << 20
 	}
 	_, addr := startProxy(t, Config{Upstreams: []string{startEcho(t)}})

@@ -10,6 +10,7 @@ package nettest
 import (
 	"context"
 	"net"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -52,4 +53,21 @@ func Dial(t testing.TB, addr net.Addr) net.Conn {
 	t.Cleanup(func() { c.Close() })
 	c.SetDeadline(time.Now().Add(Timeout))
 	return c
+}
+
+// RaceEnabled reports whether the test binary was built with -race, read
+// from its build information rather than from build-tagged files: tests
+// use it only to skip allocation counts (the race detector makes
+// sync.Pool drop items on purpose) or to scale a load down.
+func RaceEnabled() bool {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
 }
