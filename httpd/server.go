@@ -213,6 +213,23 @@ func (s *Server) OnClose(c netloop.Conn, _ error) netloop.Action {
 	return netloop.None
 }
 
+// OnEOF handles the client's FIN. A net/http handler may still be running
+// on a worker: as in net/http, its request context ends (a FIN is all a
+// server sees of a client that left), but the connection stays open so
+// that a handler that answers anyway — the client may only have
+// half-closed — still gets its response out; it closes once answered.
+// Otherwise it closes, as netloop would without this method.
+func (s *Server) OnEOF(c netloop.Conn) netloop.Action {
+	if ss, ok := c.Context().(*session); ok && ss.busy {
+		ss.eof = true
+		if ss.ex != nil {
+			ss.ex.cancel()
+		}
+		return netloop.None
+	}
+	return netloop.Close
+}
+
 // OnTick is not used.
 func (s *Server) OnTick() (time.Duration, netloop.Action) { return time.Hour, netloop.None }
 

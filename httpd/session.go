@@ -19,6 +19,7 @@ type session struct {
 	armed  bool          // a read timeout bounds the pending request
 	active bool          // counted in Server.active
 	busy   bool          // a net/http handler is serving a request
+	eof    bool          // the client has half-closed: close once it is served
 	ex     *exchange     // that request
 	served int64         // requests answered
 

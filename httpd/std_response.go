@@ -434,7 +434,7 @@ func (ex *exchange) done(err error) {
 	if ex.s.opts.IdleTimeout > 0 {
 		c.SetIdleTimeout(ex.s.opts.IdleTimeout)
 	}
-	if ss.serve(c) == netloop.Close {
-		c.Close()
+	if ss.serve(c) == netloop.Close || (ss.eof && !ss.busy) {
+		c.Close() // (after an EOF: the last request has been answered)
 	}
 }

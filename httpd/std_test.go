@@ -480,3 +480,29 @@ func TestStdQueueFullAnswers503(t *testing.T) {
 		t.Errorf("blocked request answered %d", resp.StatusCode)
 	}
 }
+
+// TestStdAnswersAClientThatHalfCloses sends a request and shuts down the
+// client's side at once; the net/http handler, still running on a worker
+// when the FIN arrives, must get its response out before the close.
+func TestStdAnswersAClientThatHalfCloses(t *testing.T) {
+	release := make(chan struct{})
+	s, _ := NewStd(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			<-release // still running when the client's FIN arrives
+		}
+		fmt.Fprint(w, "late but delivered")
+	}))
+	addr := startServer(t, s)
+	c := dial(t, addr).(*net.TCPConn)
+	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+	c.CloseWrite()
+	// Let the FIN reach the server while the handler is blocked: a second
+	// connection's round trip orders it after (same loop).
+	roundTrip(t, addr, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	close(release)
+	br := bufio.NewReader(c)
+	if _, body := readResponse(t, br, "GET"); body != "late but delivered" {
+		t.Fatalf("body %q", body)
+	}
+	expectClosed(t, br)
+}
