@@ -97,18 +97,12 @@ func (c *conn) Write(b []byte) (int, error) {
 }
 
 func (c *conn) Writev(bs [][]byte) (int, error) {
-	if err := c.writable(); err != nil {
+	total, err := c.writevSize(bs)
+	if err != nil {
 		return 0, err
-	}
-	total := 0
-	for _, b := range bs {
-		total += len(b)
 	}
 	if c.udp {
 		return c.sendTo(joinBytes(bs, total))
-	}
-	if err := c.room(total); err != nil {
-		return 0, err
 	}
 	for _, b := range bs {
 		if len(b) > 0 {

@@ -108,22 +108,15 @@ func (c *conn) Write(b []byte) (int, error) {
 }
 
 func (c *conn) Writev(bs [][]byte) (int, error) {
-	if err := c.writable(); err != nil {
+	total, err := c.writevSize(bs)
+	if err != nil {
 		return 0, err
-	}
-	total := 0
-	for _, b := range bs {
-		total += len(b)
 	}
 	if c.udp {
 		return c.sendTo(joinBytes(bs, total))
 	}
-	if err := c.room(total); err != nil {
-		return 0, err
-	}
 	n := 0
 	if c.outbound.Len() == 0 {
-		var err error
 		if n, err = c.loop.writev(c, bs); err != nil {
 			return n, err
 		}

@@ -177,3 +177,20 @@ func (l *loop) shutdownWrite(c *conn) {
 		l.closeConn(c, io.EOF)
 	}
 }
+
+// writevSize checks that a Writev of bs may go ahead and returns its size.
+func (c *conn) writevSize(bs [][]byte) (int, error) {
+	if err := c.writable(); err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, b := range bs {
+		total += len(b)
+	}
+	if !c.udp {
+		if err := c.room(total); err != nil {
+			return 0, err
+		}
+	}
+	return total, nil
+}
