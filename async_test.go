@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestAsyncWriteKeepsPerGoroutineOrder writes numbered records to one
@@ -188,5 +189,47 @@ func TestWakeAndAsyncWritev(t *testing.T) {
 	}
 	if got := readString(t, c, 11); got != "woke;abcdef" {
 		t.Errorf("got %q, want %q", got, "woke;abcdef")
+	}
+}
+
+// TestWakeIsNeverLost sends tasks to a loop one at a time, each waiting
+// for the previous one to run, so that every post lands around the moment
+// the loop decides to sleep: a post that saw the loop awake while the loop
+// missed the task would leave it asleep, and the test would stall. Half
+// the tasks come from the loop itself (a callback posting the next), which
+// must run without any outside wake-up.
+func TestWakeIsNeverLost(t *testing.T) {
+	rounds := 5000
+	if testing.Short() {
+		rounds = 500
+	}
+	r := newRecorder()
+	_, addr := serveOne(t, r, "tcp://127.0.0.1:0")
+	c := dial(t, addr)
+	readString(t, c, 3)
+	sc := <-r.opened
+	ran := make(chan error, 1)
+	for i := 0; i < rounds; i++ {
+		err := sc.Wake(func(c Conn, err error) {
+			if err != nil {
+				ran <- err
+				return
+			}
+			// From the loop: the loop is awake and must still run it.
+			if err := c.Wake(func(_ Conn, err error) { ran <- err }); err != nil {
+				ran <- err
+			}
+		})
+		if err != nil {
+			t.Fatalf("round %d: Wake: %v", i, err)
+		}
+		select {
+		case err := <-ran:
+			if err != nil {
+				t.Fatalf("round %d: %v", i, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("round %d: the task never ran: a wake-up was lost", i)
+		}
 	}
 }

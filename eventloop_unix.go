@@ -19,8 +19,8 @@ const poolLimit = 8 << 20
 
 // loop is one event loop: a goroutine, its poller, the connections and
 // listeners it owns, and the task queue through which other goroutines
-// reach them. Everything but tasks, notified and load is touched only by
-// the loop's own goroutine.
+// reach them. Everything but tasks, sleeping, notified and load is touched
+// only by the loop's own goroutine.
 type loop struct {
 	reader  *conn  // the connection whose OnTraffic runs now
 	view    []byte // its unread bytes, while it does
@@ -41,6 +41,7 @@ type loop struct {
 
 	tasks    taskQueue
 	spare    []task
+	sleeping atomic.Bool  // the loop may block in Wait: a post must wake it
 	notified atomic.Bool  // a wake-up is already on its way
 	load     atomic.Int64 // connections assigned here (least-connections)
 
@@ -95,7 +96,8 @@ func (l *loop) run() {
 	}
 	for !l.stopped {
 		l.polls++
-		n, err := l.poller.Wait(l.timeout())
+		n, err := l.poller.Wait(l.sleep())
+		l.sleeping.Store(false)
 		if err != nil {
 			l.eng.fail(err)
 			l.closeAll()
@@ -107,7 +109,7 @@ func (l *loop) run() {
 		if l.timed() {
 			l.tick()
 		}
-		if l.poller.Dispatch(n, l.onEvent) {
+		if l.poller.Dispatch(n, l.onEvent) || l.tasks.pending() {
 			l.runTasks()
 		}
 		l.timers()
@@ -142,15 +144,35 @@ func (l *loop) event(fd int, ev poller.Event) {
 	}
 }
 
-// post queues t and wakes the loop. Safe for concurrent use.
+// post queues t and wakes the loop if it may be asleep: a loop that is
+// running takes its tasks before it next waits, so a task posted from a
+// callback or from a goroutine that runs meanwhile costs no wake-up
+// (eventfd write and read, and a poll). Safe for concurrent use.
 func (l *loop) post(t task) error {
 	if err := l.tasks.push(t); err != nil {
 		return err
 	}
-	if !l.notified.Swap(true) {
+	if l.sleeping.Load() && !l.notified.Swap(true) {
 		return l.poller.Wake()
 	}
 	return nil
+}
+
+// sleep announces that the loop is about to wait and returns how long it
+// may block. The announcement comes before the last look at the task
+// queue, and post pushes before it looks at the announcement, so
+// (sync/atomic being sequentially consistent) either the loop sees the
+// task or post sees the loop asleep and wakes it.
+func (l *loop) sleep() int {
+	msec := l.timeout()
+	if msec == 0 {
+		return 0
+	}
+	l.sleeping.Store(true)
+	if l.tasks.pending() {
+		return 0
+	}
+	return msec
 }
 
 func (l *loop) runTasks() {

@@ -1,6 +1,9 @@
 package netloop
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // taskOp says what a queued task does on its event loop.
 type taskOp uint8
@@ -32,6 +35,9 @@ type taskQueue struct {
 	mu     sync.Mutex
 	tasks  []task
 	closed bool
+	// waiting mirrors len(tasks) > 0, so that the loop can look without
+	// taking the lock on every turn.
+	waiting atomic.Bool
 }
 
 // push queues t, or fails with ErrEngineShutdown once the loop has exited.
@@ -42,9 +48,13 @@ func (q *taskQueue) push(t task) error {
 		return ErrEngineShutdown
 	}
 	q.tasks = append(q.tasks, t)
+	q.waiting.Store(true)
 	q.mu.Unlock()
 	return nil
 }
+
+// pending reports whether tasks are queued.
+func (q *taskQueue) pending() bool { return q.waiting.Load() }
 
 // take returns every queued task, handing the queue spare (emptied) to
 // reuse, so that steady traffic through the queue does not allocate.
@@ -52,6 +62,7 @@ func (q *taskQueue) take(spare []task) []task {
 	q.mu.Lock()
 	tasks := q.tasks
 	q.tasks = spare[:0]
+	q.waiting.Store(false)
 	q.mu.Unlock()
 	return tasks
 }

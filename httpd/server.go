@@ -188,7 +188,8 @@ func (s *Server) OnTraffic(c netloop.Conn) netloop.Action {
 		// takes the P away (after 20 us to 10 ms) and hands it to
 		// another thread: two thread switches per batch. Yielding runs
 		// the worker on this thread now; its response comes back
-		// through the loop's task queue as usual.
+		// through the loop's task queue, and since the loop is awake,
+		// without a wake-up.
 		runtime.Gosched()
 	}
 	return action
