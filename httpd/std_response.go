@@ -22,7 +22,15 @@ const stdChunk = 32 << 10
 type stdResponse struct {
 	ex     *exchange
 	header http.Header // what the handler sees
-	sent   http.Header // the header as of WriteHeader (net/http's snapshot)
+	// The header as of WriteHeader (net/http's snapshot), kept as the
+	// fields it will be sent with plus the facts framing needs: cheaper
+	// than a copy of the map.
+	fields     []byte   // serialized, without the framing fields
+	connection []string // Connection values other than "close"
+	te         string   // the Transfer-Encoding the handler set
+	hasType    bool     // Content-Type is set
+	hasDate    bool
+	hasServer  bool
 
 	status      int
 	wroteHeader bool // the final status is decided
@@ -65,24 +73,41 @@ func (w *stdResponse) WriteHeader(code int) {
 			return // the server has answered Expect: 100-continue itself
 		}
 		h := appendStatusLine(nil, code)
-		h = appendFields(h, w.header, nil)
+		h = appendFields(h, w.header, noField)
 		h = append(h, "\r\n"...)
 		w.err = w.ex.write([][]byte{h}, false)
 		return
 	}
 	w.wroteHeader = true
 	w.status = code
-	w.sent = w.header.Clone()
-	if cl := w.sent.Get("Content-Length"); cl != "" {
+	w.snapshot()
+}
+
+// snapshot takes from the header what the response will be sent with:
+// later changes to the map have no effect (but trailers), as in net/http.
+func (w *stdResponse) snapshot() {
+	h := w.header
+	if cl := h.Get("Content-Length"); cl != "" {
 		n, err := strconv.ParseInt(cl, 10, 64)
 		if err != nil || n < 0 {
 			w.ex.s.opts.Logger.Warn("httpd: invalid Content-Length from handler", "value", cl)
-			w.sent.Del("Content-Length")
 		} else {
 			w.declared = n
 		}
 	}
-	for _, v := range w.sent["Trailer"] {
+	_, w.hasType = h["Content-Type"]
+	_, w.hasDate = h["Date"]
+	w.hasServer = h.Get("Server") != ""
+	w.te = h.Get("Transfer-Encoding")
+	for _, v := range h["Connection"] {
+		if hasToken([]string{v}, "close") {
+			w.closeAfter = true
+		} else {
+			w.connection = append(w.connection, sanitize(v))
+		}
+	}
+	w.fields = appendFields(w.fields, h, framingField)
+	for _, v := range h["Trailer"] {
 		for k := range strings.SplitSeq(v, ",") {
 			if k = strings.TrimSpace(k); k != "" {
 				w.trailers = append(w.trailers, http.CanonicalHeaderKey(k))
@@ -216,19 +241,13 @@ var crlf = []byte("\r\n")
 // does: a Content-Length when the handler has finished (or declared one),
 // else chunked for HTTP/1.1, else the end of the connection.
 func (w *stdResponse) frame(handlerDone bool) {
-	h := w.sent
 	ex := w.ex
-	_, hasType := h["Content-Type"]
-	te := h.Get("Transfer-Encoding")
-	h.Del("Transfer-Encoding")
+	te := w.te
 	trailers := len(w.trailers) > 0
 	for k := range w.header {
 		if strings.HasPrefix(k, http.TrailerPrefix) {
 			trailers = true
 		}
-	}
-	if hasToken(h["Connection"], "close") {
-		w.closeAfter = true
 	}
 	var length int64 = -1
 	allowed := bodyAllowed(w.status)
@@ -253,12 +272,14 @@ func (w *stdResponse) frame(handlerDone bool) {
 	if ex.s.draining.Load() {
 		w.closeAfter = true
 	}
-	b := appendStatusLine(make([]byte, 0, 256), w.status)
-	b = appendFields(b, h, map[string]bool{"Content-Length": true, "Connection": true})
-	if ex.s.opts.ServerName != "" && h.Get("Server") == "" {
-		b = append(b, "Server: "+ex.s.opts.ServerName+"\r\n"...)
+	b := appendStatusLine(make([]byte, 0, 128+len(w.fields)), w.status)
+	b = append(b, w.fields...)
+	if ex.s.opts.ServerName != "" && !w.hasServer {
+		b = append(b, "Server: "...)
+		b = append(b, ex.s.opts.ServerName...)
+		b = append(b, "\r\n"...)
 	}
-	if _, ok := h["Date"]; !ok {
+	if !w.hasDate {
 		b = append(b, ex.s.date.line()...)
 	}
 	if length >= 0 && w.status != 204 && w.status >= 200 {
@@ -266,13 +287,15 @@ func (w *stdResponse) frame(handlerDone bool) {
 		b = strconv.AppendInt(b, length, 10)
 		b = append(b, "\r\n"...)
 	}
-	if !hasType && allowed && len(w.body) > 0 {
-		b = append(b, "Content-Type: "+http.DetectContentType(w.body)+"\r\n"...)
+	if !w.hasType && allowed && len(w.body) > 0 {
+		b = append(b, "Content-Type: "...)
+		b = append(b, http.DetectContentType(w.body)...)
+		b = append(b, "\r\n"...)
 	}
-	for _, v := range h["Connection"] {
-		if !hasToken([]string{v}, "close") {
-			b = append(b, "Connection: "+sanitize(v)+"\r\n"...)
-		}
+	for _, v := range w.connection {
+		b = append(b, "Connection: "...)
+		b = append(b, v...)
+		b = append(b, "\r\n"...)
 	}
 	switch {
 	case w.closeAfter:
@@ -300,17 +323,26 @@ func (w *stdResponse) lastChunk() []byte {
 		}
 	}
 	b := append([]byte(nil), "0\r\n"...)
-	b = appendFields(b, t, nil)
+	b = appendFields(b, t, noField)
 	return append(b, "\r\n"...)
 }
 
-// appendFields writes h's fields sorted by key, as net/http does: fields
-// with invalid names are dropped and CR, LF and other controls in values
-// become spaces, so no value can split the response.
-func appendFields(b []byte, h http.Header, skip map[string]bool) []byte {
-	keys := make([]string, 0, len(h))
+// framingField reports the fields that frame writes itself.
+func framingField(k string) bool {
+	return k == "Content-Length" || k == "Connection" || k == "Transfer-Encoding"
+}
+
+func noField(string) bool { return false }
+
+// appendFields writes h's fields sorted by key, as net/http does, but for
+// those skip names: fields with invalid names are dropped and CR, LF and
+// other controls in values become spaces, so no value can split the
+// response.
+func appendFields(b []byte, h http.Header, skip func(string) bool) []byte {
+	var small [16]string
+	keys := small[:0]
 	for k := range h {
-		if !skip[k] && !strings.HasPrefix(k, http.TrailerPrefix) && validName(k) {
+		if !skip(k) && !strings.HasPrefix(k, http.TrailerPrefix) && validName(k) {
 			keys = append(keys, k)
 		}
 	}

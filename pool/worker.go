@@ -129,27 +129,77 @@ func (p *WorkerPool) spawn(task func()) bool {
 // task may be nil for a worker that starts idle.
 func (p *WorkerPool) worker(task func()) {
 	defer p.workers.Done()
-	var idle *time.Timer
-	if p.opts.IdleTimeout > 0 {
-		idle = time.NewTimer(p.opts.IdleTimeout)
-		defer idle.Stop()
-	}
+	w := newIdleClock(p.opts.IdleTimeout)
+	defer w.stop()
 	if task == nil {
-		task = p.next(idle)
+		task = p.next(w)
 	}
-	for ; task != nil; task = p.next(idle) {
+	for ; task != nil; task = p.next(w) {
 		p.run(task)
+		w.worked()
 	}
+}
+
+// idleClock tells a worker when it has idled for IdleTimeout. Resetting a
+// timer after every task would cost a trip through the runtime's timer
+// heap per task; instead the timer runs on, the worker notes when it last
+// finished a task, and a firing that comes too early sets the timer for
+// the rest of the time.
+type idleClock struct {
+	timeout time.Duration
+	timer   *time.Timer
+	armed   bool      // the timer is set
+	last    time.Time // when the last task finished; zero: none since armed
+}
+
+func newIdleClock(timeout time.Duration) *idleClock {
+	w := &idleClock{timeout: timeout}
+	if timeout > 0 {
+		w.timer = time.NewTimer(timeout)
+		w.armed = true
+	}
+	return w
+}
+
+func (w *idleClock) stop() {
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+}
+
+// worked records a finished task, and sets the timer if it is not set.
+func (w *idleClock) worked() {
+	if w.timer == nil {
+		return
+	}
+	w.last = time.Now()
+	if !w.armed {
+		w.armed = true
+		w.timer.Reset(w.timeout)
+	}
+}
+
+// fired handles the timer's firing: it reports whether the worker has
+// idled long enough and, if not, sets the timer for when it will have.
+func (w *idleClock) fired() bool {
+	w.armed = false
+	if !w.last.IsZero() {
+		if left := w.timeout - time.Since(w.last); left > 0 {
+			w.armed = true
+			w.timer.Reset(left)
+			return false
+		}
+	}
+	return true
 }
 
 // next waits for a task. It returns nil when the worker must exit, having
 // given up its place in p.live: the pool is closed and its queue is empty,
 // or the worker has idled for IdleTimeout and is not the last one.
-func (p *WorkerPool) next(idle *time.Timer) func() {
-	var expired <-chan time.Time
-	if idle != nil {
-		idle.Reset(p.opts.IdleTimeout)
-		expired = idle.C
+func (p *WorkerPool) next(w *idleClock) func() {
+	var timeout <-chan time.Time
+	if w.armed {
+		timeout = w.timer.C
 	}
 	for {
 		select {
@@ -161,13 +211,17 @@ func (p *WorkerPool) next(idle *time.Timer) func() {
 			return task
 		case task := <-p.handoff:
 			return task
-		case <-expired:
+		case <-timeout:
+			if !w.fired() {
+				continue
+			}
 			if p.retire(false) {
 				return nil
 			}
 			// The last worker stays: a Submit that found every worker
 			// busy may be about to queue a task, and someone must run it.
-			expired = nil
+			// Its timer is set again when it next finishes a task.
+			timeout = nil
 		}
 	}
 }

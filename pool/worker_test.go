@@ -339,3 +339,50 @@ func BenchmarkGoStatement(b *testing.B) {
 	})
 	wg.Wait()
 }
+
+// BenchmarkWorkerPoolHandoff submits one task at a time and waits for it,
+// as a server does that hands each request to a worker: the cost of
+// waking an idle worker and hearing back from it.
+func BenchmarkWorkerPoolHandoff(b *testing.B) {
+	p, err := NewWorkerPool(WithWorkers(4))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close(context.Background())
+	done := make(chan struct{})
+	task := func() { done <- struct{}{} }
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := p.TrySubmit(task); err != nil {
+			b.Fatal(err)
+		}
+		<-done
+	}
+}
+
+// TestIdleClockCountsFromTheLastTask: a worker that finished a task 0.6 s
+// into its 1 s timeout has not idled for 1 s when the timer first fires;
+// it has when the timer, set again for the rest, fires 0.6 s later.
+func TestIdleClockCountsFromTheLastTask(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		w := newIdleClock(time.Second)
+		defer w.stop()
+		time.Sleep(600 * time.Millisecond)
+		w.worked()
+		<-w.timer.C
+		if w.fired() {
+			t.Fatalf("idle after %v, 0.4 s after a task", time.Since(start))
+		}
+		<-w.timer.C
+		if got := time.Since(start); !w.fired() || got != 1600*time.Millisecond {
+			t.Fatalf("fired at %v, want idle at 1.6 s", got)
+		}
+		// Disarmed now; the next task sets it again.
+		w.worked()
+		<-w.timer.C
+		if !w.fired() || time.Since(start) != 2600*time.Millisecond {
+			t.Fatalf("second idle period ended at %v, want 2.6 s", time.Since(start))
+		}
+	})
+}
