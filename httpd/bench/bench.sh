@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench.sh: HTTP/1.1 "Hello, World!" throughput and CPU cost, side by side:
 # httpd's native API (netloop), its net/http adapter (netloop-std),
-# fasthttp, net/http and nginx. Each server is pinned to CPU 0 (Go servers
+# fasthttp, net/http and nginx, and the system-call floor: a C epoll
+# responder that parses nothing (bench/servers/chttp/hello.c, "c"). Each server is pinned to CPU 0 (Go servers
 # with GOMAXPROCS=1, nginx with one worker), wrk -t1 -c100 to CPU 1; plain
 # (one request per write) and pipelined (16 per write, pipeline.lua); the
 # servers are interleaved within each round.
@@ -21,7 +22,7 @@ cd "$(dirname "$0")"
 ROUNDS=${ROUNDS:-2}
 DURATION=${DURATION:-5}
 CONNS=${CONNS:-100}
-SERVERS=${SERVERS:-"netloop netloop-std fasthttp nethttp nginx"}
+SERVERS=${SERVERS:-"netloop netloop-std fasthttp nethttp nginx c"}
 MODES=${MODES:-"plain pipelined"}
 PORT=${PORT:-18080}
 OUT=results/$(date -u +%Y%m%dT%H%M%SZ).csv
@@ -33,6 +34,10 @@ for tool in wrk nginx taskset; do
 	command -v "$tool" >/dev/null || { echo "bench.sh: $tool is not installed" >&2; exit 1; }
 done
 go build -o "$TMP/httpbench" .
+if [[ " $SERVERS " == *" c "* ]]; then
+	command -v gcc >/dev/null || { echo "bench.sh: gcc is not installed (apt-get install gcc)" >&2; exit 1; }
+	gcc -O2 -o "$TMP/chello" ../../bench/servers/chttp/hello.c
+fi
 
 SERVER_PID=
 start_server() { # name
@@ -63,6 +68,9 @@ http {
 }
 CONF
 		taskset -c 0 nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" &
+		;;
+	c)
+		taskset -c 0 "$TMP/chello" "127.0.0.1:$PORT" 2>/dev/null &
 		;;
 	*)
 		GOMAXPROCS=1 taskset -c 0 "$TMP/httpbench" -server "$1" -addr "127.0.0.1:$PORT" &
