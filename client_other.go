@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"time"
 )
 
@@ -25,6 +26,24 @@ func (e *engine) dial(ctx context.Context, ep endpoint, h Handler) (Conn, error)
 // it when the Conn closes.
 func (e *engine) enroll(ctx context.Context, nc net.Conn, h Handler) (Conn, error) {
 	return adopt(ctx, e.pick(ipOf(nc.RemoteAddr())), nc, h)
+}
+
+// enrollFd serves the socket fd through package net, which takes it over.
+func (e *engine) enrollFd(ctx context.Context, fd int, h Handler) (Conn, error) {
+	f := os.NewFile(uintptr(fd), "enrolled")
+	if f == nil {
+		return nil, fmt.Errorf("%w: enroll fd %d: not a valid descriptor", ErrUnsupported, fd)
+	}
+	nc, err := net.FileConn(f)
+	f.Close() // FileConn has its own duplicate
+	if err != nil {
+		return nil, fmt.Errorf("%w: enroll fd %d: %w", ErrUnsupported, fd, err)
+	}
+	if nc.RemoteAddr() == nil { // unconnected or listening
+		nc.Close()
+		return nil, fmt.Errorf("%w: enroll fd %d: the socket has no peer", ErrUnsupported, fd)
+	}
+	return e.enroll(ctx, nc, h)
 }
 
 // adopt serves nc on l with h and waits until its OnOpen has run.

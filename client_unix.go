@@ -148,17 +148,36 @@ func (e *engine) enroll(ctx context.Context, nc net.Conn, h Handler) (Conn, erro
 		return nil, fmt.Errorf("netloop: enroll: dup: %w", errors.Join(cerr, err))
 	}
 	nc.Close()
+	network := nc.LocalAddr().Network()
+	return e.adopt(ctx, fd, nc.LocalAddr(), nc.RemoteAddr(), network[:3] == "udp", h)
+}
+
+func (e *engine) enrollFd(ctx context.Context, fd int, h Handler) (Conn, error) {
+	local, remote, udp, err := socket.Describe(fd)
+	if err != nil {
+		unix.Close(fd)
+		if errors.Is(err, socket.ErrUnsupportedSocket) {
+			return nil, fmt.Errorf("%w: enroll fd %d: %w", ErrUnsupported, fd, err)
+		}
+		return nil, fmt.Errorf("netloop: enroll fd %d: %w", fd, err)
+	}
+	unix.CloseOnExec(fd)
+	return e.adopt(ctx, fd, local, remote, udp, h)
+}
+
+// adopt serves the connected socket fd on one of the loops and waits
+// until its OnOpen has run.
+func (e *engine) adopt(ctx context.Context, fd int, local, remote net.Addr, udp bool, h Handler) (Conn, error) {
 	if err := unix.SetNonblock(fd, true); err != nil {
 		unix.Close(fd)
 		return nil, fmt.Errorf("netloop: enroll: %w", err)
 	}
-	network := nc.LocalAddr().Network()
-	c := &conn{fd: fd, h: h, udp: network[:3] == "udp"}
+	c := &conn{fd: fd, h: h, udp: udp}
 	var w waiter
 	x := c.extra()
-	x.done, x.local, x.remote = w.done, nc.LocalAddr(), nc.RemoteAddr()
+	x.done, x.local, x.remote = w.done, local, remote
 	var ip []byte
-	if a, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+	if a, ok := remote.(*net.TCPAddr); ok {
 		ip = a.IP
 	}
 	l := e.pick(ip)

@@ -266,6 +266,23 @@ func (eng Engine) Enroll(ctx context.Context, nc net.Conn, h Handler) (Conn, err
 	return eng.e.enroll(ctx, nc, h)
 }
 
+// EnrollFd adopts an established socket by its descriptor: a connected
+// TCP, Unix-stream or UDP socket, such as one inherited from a parent
+// process or received over a Unix socket. The engine owns fd from the
+// call on: it closes it with the Conn, or at once if EnrollFd fails. A
+// descriptor that is not a socket, a listening or unconnected socket, or
+// a kind netloop does not serve is refused; the error matches
+// ErrUnsupported or the system's (unix.ENOTSOCK, unix.ENOTCONN) with
+// errors.Is. (The portable engine hands fd to net.FileConn and leaves
+// these checks to package net.) Safe for concurrent use, but not from a
+// callback.
+func (eng Engine) EnrollFd(ctx context.Context, fd int, h Handler) (Conn, error) {
+	if eng.e == nil {
+		return nil, ErrEngineNotRunning
+	}
+	return eng.e.enrollFd(ctx, fd, h)
+}
+
 // endpoint is one address to listen on.
 type endpoint struct {
 	network string // tcp, tcp4, tcp6, udp, udp4, udp6, unix

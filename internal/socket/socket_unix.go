@@ -351,3 +351,48 @@ func AddrPort(sa unix.Sockaddr) netip.AddrPort {
 	}
 	return netip.AddrPort{}
 }
+
+// ErrUnsupportedSocket is Describe's answer for a socket netloop does not
+// adopt: listening, or neither a stream nor a datagram socket of an
+// address family it serves.
+var ErrUnsupportedSocket = errors.New("unsupported socket")
+
+// Describe tells what the connected socket fd is: its two addresses and
+// whether it is a datagram (UDP) socket. It fails with unix.ENOTSOCK for
+// a descriptor that is no socket, unix.ENOTCONN for an unconnected one,
+// and ErrUnsupportedSocket for other kinds netloop does not serve.
+func Describe(fd int) (local, remote net.Addr, udp bool, err error) {
+	typ, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if on, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ACCEPTCONN); err == nil && on != 0 {
+		return nil, nil, false, fmt.Errorf("%w: a listening socket", ErrUnsupportedSocket)
+	}
+	la, err := unix.Getsockname(fd)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	var network string
+	switch la.(type) {
+	case *unix.SockaddrInet4, *unix.SockaddrInet6:
+		switch typ {
+		case unix.SOCK_STREAM:
+			network = "tcp"
+		case unix.SOCK_DGRAM:
+			network = "udp"
+		}
+	case *unix.SockaddrUnix:
+		if typ == unix.SOCK_STREAM {
+			network = "unix"
+		}
+	}
+	if network == "" {
+		return nil, nil, false, fmt.Errorf("%w: type %d, address %T", ErrUnsupportedSocket, typ, la)
+	}
+	ra, err := unix.Getpeername(fd)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return Addr(network, la), Addr(network, ra), network == "udp", nil
+}
