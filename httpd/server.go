@@ -181,18 +181,22 @@ func (s *Server) OnTraffic(c netloop.Conn) netloop.Action {
 		return netloop.None // a net/http handler is running; its end resumes
 	}
 	action := ss.serve(c)
+	ss.yieldToWorker()
+	return action
+}
+
+// yieldToWorker runs a net/http handler that has just been handed to a
+// worker, if one has. Left alone, the worker would wait while this loop
+// blocks in epoll_wait, a system call that keeps its P, until the
+// runtime's monitor takes the P away (after 20 us to 10 ms) and hands it
+// to another thread: two thread switches and that delay per request.
+// Yielding runs the worker on this thread now; its response comes back
+// through the loop's task queue, and since the loop is awake, without a
+// wake-up.
+func (ss *session) yieldToWorker() {
 	if ss.busy {
-		// A net/http handler has just been handed to a worker. Left
-		// alone, it would wait while this loop blocks in epoll_wait, a
-		// system call that keeps its P, until the runtime's monitor
-		// takes the P away (after 20 us to 10 ms) and hands it to
-		// another thread: two thread switches per batch. Yielding runs
-		// the worker on this thread now; its response comes back
-		// through the loop's task queue, and since the loop is awake,
-		// without a wake-up.
 		runtime.Gosched()
 	}
-	return action
 }
 
 // OnClose ends the connection's session.

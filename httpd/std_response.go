@@ -469,4 +469,6 @@ func (ex *exchange) done(err error) {
 	if ss.serve(c) == netloop.Close || (ss.eof && !ss.busy) {
 		c.Close() // (after an EOF: the last request has been answered)
 	}
+	ss.yieldToWorker() // the next pipelined request, if serve handed one over
+
 }
