@@ -36,6 +36,7 @@ type conn struct {
 	held     bool            // reading stopped by PauseReading
 	shut     bool            // CloseWrite was called: FIN once outbound drains
 	shutDone bool            // the FIN has been sent
+	queued   bool            // on loop.held: output waits for the task batch's end
 	ext      *connExt        // rarely used state, allocated on first use
 
 	err error // socket error met by a write, acted on after the callback
@@ -93,6 +94,10 @@ func (c *conn) Write(b []byte) (int, error) {
 	if err := c.room(len(b)); err != nil {
 		return 0, err
 	}
+	if c.holds(len(b)) {
+		c.hold(b)
+		return len(b), nil
+	}
 	if c.outbound.Len() > 0 {
 		c.buffer(b)
 		return len(b), nil
@@ -114,6 +119,12 @@ func (c *conn) Writev(bs [][]byte) (int, error) {
 	}
 	if c.udp {
 		return c.sendTo(joinBytes(bs, total))
+	}
+	if c.holds(total) {
+		for _, b := range bs {
+			c.hold(b)
+		}
+		return total, nil
 	}
 	n := 0
 	if c.outbound.Len() == 0 {

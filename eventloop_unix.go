@@ -41,6 +41,8 @@ type loop struct {
 
 	tasks    taskQueue
 	spare    []task
+	holding  bool    // tasks are running: their small writes wait (see hold)
+	held     []*conn // connections with held output
 	sleeping atomic.Bool  // the loop may block in Wait: a post must wake it
 	notified atomic.Bool  // a wake-up is already on its way
 	load     atomic.Int64 // connections assigned here (least-connections)
@@ -110,7 +112,7 @@ func (l *loop) run() {
 			l.tick()
 		}
 		if l.poller.Dispatch(n, l.onEvent) || l.tasks.pending() {
-			l.runTasks()
+			l.serveTasks()
 		}
 		l.timers()
 		if l.draining && len(l.conns) == 0 {
@@ -173,6 +175,26 @@ func (l *loop) sleep() int {
 		return 0
 	}
 	return msec
+}
+
+// maxTaskRounds bounds how many batches of tasks the loop runs in a row
+// without polling its sockets.
+const maxTaskRounds = 16
+
+// serveTasks runs the queued tasks and, in further rounds, the tasks they
+// lead to (a callback that hands work to a goroutine which answers through
+// AsyncWrite before the round ends), holding their small writes and
+// flushing them together at the end.
+func (l *loop) serveTasks() {
+	l.holding = true
+	for round := 0; round < maxTaskRounds; round++ {
+		l.runTasks()
+		if !l.tasks.pending() {
+			break
+		}
+	}
+	l.holding = false
+	l.flushHeld()
 }
 
 func (l *loop) runTasks() {

@@ -139,6 +139,46 @@ func (l *loop) writev(c *conn, bs [][]byte) (int, error) {
 	}
 }
 
+// holdLimit is the largest write held back while tasks run; bigger ones
+// go to the kernel at once rather than being copied.
+const holdLimit = 16 << 10
+
+// holds reports whether a write of n bytes to c waits for the end of the
+// task batch: tasks run on the loop (AsyncWrite, Wake callbacks) often
+// write to the same connection one after another, as when a worker answers
+// pipelined requests one by one, and their bytes then leave in one
+// writev instead of one system call each. Nothing waits longer than the
+// batch: a task that is slow to come does not hold the others' bytes.
+func (c *conn) holds(n int) bool {
+	return c.queued || c.loop.holding && c.outbound.Len() == 0 && n <= holdLimit
+}
+
+// hold keeps b in the outbound buffer until flushHeld.
+func (c *conn) hold(b []byte) {
+	l := c.loop
+	c.outbound.Write(l.pool, b)
+	if !c.queued {
+		c.queued = true
+		l.held = append(l.held, c)
+	}
+	if !c.paused && c.outbound.Len() > c.highWater() {
+		c.paused = true
+		l.writability(c, false)
+	}
+}
+
+// flushHeld writes what hold kept back.
+func (l *loop) flushHeld() {
+	for i, c := range l.held {
+		l.held[i] = nil
+		c.queued = false
+		if c.state != connClosed && c.outbound.Len() > 0 {
+			l.flush(c)
+		}
+	}
+	l.held = l.held[:0]
+}
+
 // flush writes the outbound buffer, as much as the kernel takes, with one
 // writev(2) per round (invariant 4).
 func (l *loop) flush(c *conn) {
