@@ -41,8 +41,8 @@ type loop struct {
 
 	tasks    taskQueue
 	spare    []task
-	holding  bool    // tasks are running: their small writes wait (see hold)
-	held     []*conn // connections with held output
+	holding  bool         // tasks are running: their small writes wait (see hold)
+	held     []*conn      // connections with held output
 	sleeping atomic.Bool  // the loop may block in Wait: a post must wake it
 	notified atomic.Bool  // a wake-up is already on its way
 	load     atomic.Int64 // connections assigned here (least-connections)
