@@ -1,6 +1,7 @@
 package netloop
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -231,5 +232,62 @@ func TestWakeIsNeverLost(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("round %d: the task never ran: a wake-up was lost", i)
 		}
+	}
+}
+
+// TestTaskWritesKeepOrderAndReachThePeer writes from loop tasks the way a
+// worker pool answering pipelined requests does: small writes, a write
+// too big to hold, then CloseWrite, each in a callback of its own. Small
+// writes made by tasks wait for the end of the task batch; whatever the
+// mix, the peer must get every byte, in order, and then the FIN.
+func TestTaskWritesKeepOrderAndReachThePeer(t *testing.T) {
+	r := newRecorder()
+	_, addr := serveOne(t, r, "tcp://127.0.0.1:0")
+	c := dial(t, addr)
+	readString(t, c, 3)
+	sc := <-r.opened
+
+	big := make([]byte, 64<<10)
+	for i := range big {
+		big[i] = byte('a' + i%26)
+	}
+	var want []byte
+	var wg sync.WaitGroup
+	post := func(b []byte) {
+		want = append(want, b...)
+		wg.Add(1)
+		if err := sc.AsyncWrite(b, func(_ Conn, err error) {
+			if err != nil {
+				t.Errorf("AsyncWrite: %v", err)
+			}
+			wg.Done()
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 100; i++ {
+		post([]byte{'<', byte('0' + i%10), '>'})
+		if i%25 == 0 {
+			post(big)
+		}
+	}
+	wg.Add(1)
+	sc.Wake(func(c Conn, err error) {
+		defer wg.Done()
+		if _, err := c.Write([]byte("last")); err != nil {
+			t.Errorf("Write: %v", err)
+		}
+		if err := c.CloseWrite(); err != nil {
+			t.Errorf("CloseWrite: %v", err)
+		}
+	})
+	want = append(want, "last"...)
+	got, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	wg.Wait()
+	if !bytes.Equal(got, want) {
+		t.Fatalf("got %d bytes, want %d; first difference at %d", len(got), len(want), firstDiff(got, want))
 	}
 }
