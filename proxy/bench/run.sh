@@ -3,13 +3,17 @@
 #
 #   proxy/bench/run.sh [--rounds 2] [--duration 5s] [--warmup 1s]
 #                      [--workloads "pp pipe c1000 bulk"] [--systems "netloop haproxy direct"]
+#                      (systems also: ccopy csplice, the C relay floor)
 #                      [--out DIR] [--no-install]
 #
 # One echo backend (the C epoll server of bench/servers/cepoll) serves both
 # proxies. Each proxy runs pinned to CPU 0 with one thread (netloop proxy
 # --loops 1 with GOMAXPROCS=1; HAProxy in TCP mode with nbthread 1); the
 # load generator (`netloop bench echo`) and the backend share CPU 1, so
-# that the proxy is the only thing on its core. "direct" is the load
+# that the proxy is the only thing on its core. "ccopy" and "csplice" are
+# bench/servers/crelay/relay.c, a bare C epoll relay moving bytes with
+# read+write or with splice(2) through a pipe: the floor of a relay, and
+# what splice would change. "direct" is the load
 # generator talking to the backend with no proxy, for reference. Systems
 # are interleaved within each round, the order rotating from round to
 # round, and each proxy is started fresh for each measurement and stopped
@@ -36,7 +40,7 @@ INSTALL=1
 
 # Ports below the ephemeral range, one per role.
 BACKEND_PORT=17201
-declare -A PORT=([netloop]=17211 [haproxy]=17212 [direct]=$BACKEND_PORT)
+declare -A PORT=([netloop]=17211 [haproxy]=17212 [ccopy]=17213 [csplice]=17214 [direct]=$BACKEND_PORT)
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -83,6 +87,7 @@ setup() {
 	log "building into $OUT"
 	(cd "$ROOT" && go build -o "$OUT/netloop" ./cmd/netloop)
 	gcc -O2 -Wall -o "$OUT/cecho" "$ROOT/bench/servers/cepoll/echo.c"
+	gcc -O2 -Wall -o "$OUT/crelay" "$ROOT/bench/servers/crelay/relay.c"
 	cat >"$OUT/haproxy.cfg" <<EOF
 global
 	nbthread 1
@@ -151,6 +156,9 @@ start_proxy() {
 		;;
 	haproxy)
 		taskset -c 0 haproxy -db -f "$OUT/haproxy.cfg" >"$logf" 2>&1 &
+		;;
+	ccopy | csplice)
+		taskset -c 0 "$OUT/crelay" "${name#c}" "127.0.0.1:$port" "127.0.0.1:$BACKEND_PORT" >"$logf" 2>&1 &
 		;;
 	esac
 	PROXY_PID=$!
