@@ -50,7 +50,7 @@ type exchange struct {
 	cancel context.CancelFunc
 	rw     stdResponse
 
-	ack             chan error // a write's callback tells the worker to go on
+	ack             chan error // a write's callback tells the worker to go on (made on the first write that waits)
 	waitingWritable bool       // loop: a write waits for the connection to drain
 	closed          bool       // loop: the connection has closed
 }
@@ -59,7 +59,7 @@ type exchange struct {
 // loop; req is valid only during the call, so the exchange copies it.
 func (ss *session) dispatch(c netloop.Conn, req []byte) {
 	s := ss.srv
-	ex := &exchange{s: s, ss: ss, c: c, raw: bytes.Clone(req), p: ss.p, ack: make(chan error, 1)}
+	ex := &exchange{s: s, ss: ss, c: c, raw: bytes.Clone(req), p: ss.p}
 	ex.p.fields = append([]field(nil), ss.p.fields...)
 	ex.p.body = nil
 	if ss.p.chunked {
@@ -189,7 +189,14 @@ func (ex *exchange) request() (*http.Request, error) {
 	req := (&http.Request{}).WithContext(ex.ctx)
 	req.Method = method(r.Method())
 	req.URL = u
-	req.Proto = string(r.Proto())
+	switch proto := r.Proto(); string(proto) {
+	case "HTTP/1.1":
+		req.Proto = "HTTP/1.1"
+	case "HTTP/1.0":
+		req.Proto = "HTTP/1.0"
+	default:
+		req.Proto = string(proto)
+	}
 	req.ProtoMajor, req.ProtoMinor = 1, int(p.minor)
 	req.Header = header
 	req.Host = host

@@ -106,7 +106,7 @@ func (w *stdResponse) snapshot() {
 			w.connection = append(w.connection, sanitize(v))
 		}
 	}
-	w.fields = appendFields(w.fields, h, framingField)
+	w.fields = appendFields(w.ex.s.stdBufs.Get(512)[:0], h, framingField)
 	for _, v := range h["Trailer"] {
 		for k := range strings.SplitSeq(v, ",") {
 			if k = strings.TrimSpace(k); k != "" {
@@ -274,6 +274,8 @@ func (w *stdResponse) frame(handlerDone bool) {
 	}
 	b := appendStatusLine(make([]byte, 0, 128+len(w.fields)), w.status)
 	b = append(b, w.fields...)
+	w.ex.s.stdBufs.Put(w.fields)
+	w.fields = nil
 	if ex.s.opts.ServerName != "" && !w.hasServer {
 		b = append(b, "Server: "...)
 		b = append(b, ex.s.opts.ServerName...)
@@ -414,6 +416,9 @@ func (ex *exchange) write(vecs [][]byte, last bool) error {
 			ex.s.stdBufs.Put(body)
 		}
 		return err
+	}
+	if ex.ack == nil {
+		ex.ack = make(chan error, 1)
 	}
 	err := ex.c.AsyncWritev(vecs, func(c netloop.Conn, err error) {
 		switch {
