@@ -37,6 +37,13 @@ func (l *loop) onTraffic(c *conn) (a Action) {
 	return c.h.OnTraffic(c)
 }
 
+func (l *loop) onReadable(c *conn) (a Action) {
+	if l.eng.opts.PanicRecovery {
+		defer l.recoverConn(c, "OnReadable")
+	}
+	return c.h.(RawReadHandler).OnReadable(c)
+}
+
 func (l *loop) onClose(c *conn, reason error) (a Action) {
 	if l.eng.opts.PanicRecovery {
 		defer l.recoverConn(nil, "OnClose")

@@ -105,6 +105,20 @@ type Conn interface {
 	// independent: it pauses the other side itself, with PauseReading.
 	// Call only on the connection's event loop.
 	SetPauseOnHighWater(on bool)
+	// SetRawRead switches between netloop reading the socket (false, the
+	// default) and calling the handler's RawReadHandler.OnReadable when
+	// it is readable (true). Bytes netloop read before stay in the
+	// inbound buffer (Peek, Next). It fails with ErrUnsupported if the
+	// handler has no OnReadable, for datagram connections, and on the
+	// portable engine. Call only on the connection's event loop.
+	SetRawRead(on bool) error
+	// NotifyWritable calls cb, on the loop, once the socket can take more
+	// bytes and netloop's outbound buffer is empty: for a handler that
+	// writes Conn.Fd() itself and met EAGAIN. cb gets ErrClosed if the
+	// connection closes first. One notification may be pending at a time
+	// (ErrNotifyPending). ErrUnsupported on the portable engine. Call
+	// only on the connection's event loop.
+	NotifyWritable(cb AsyncCallback) error
 	// SetWriteWaterMarks overrides the engine's water marks for this
 	// connection. Call only on the connection's event loop.
 	SetWriteWaterMarks(low, high int) error
@@ -154,6 +168,8 @@ type connExt struct {
 	local, remote net.Addr // a dialed or enrolled connection's addresses
 	closeReason   error    // what OnClose will say, once output is flushed
 	keepReading   bool     // SetPauseOnHighWater(false): crossing high only reports
+	rawRead       bool     // SetRawRead(true): OnReadable instead of reads
+	writeNotify   AsyncCallback
 	dialing       endpoint
 	connectBy     time.Duration
 	done          dialDone

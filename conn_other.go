@@ -136,3 +136,17 @@ func (c *conn) shutdownSocket() error {
 
 func (c *conn) LocalAddr() net.Addr  { return c.localAddr }
 func (c *conn) RemoteAddr() net.Addr { return c.remoteAddr }
+
+// SetRawRead is not available on the portable engine: its connections are
+// read by goroutines of package net, not from readiness events.
+func (c *conn) SetRawRead(on bool) error {
+	if !on {
+		return nil
+	}
+	return fmt.Errorf("%w: SetRawRead on the portable engine", ErrUnsupported)
+}
+
+// NotifyWritable is not available on the portable engine.
+func (c *conn) NotifyWritable(AsyncCallback) error {
+	return fmt.Errorf("%w: NotifyWritable on the portable engine", ErrUnsupported)
+}

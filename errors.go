@@ -41,4 +41,7 @@ var (
 	// ErrUnsupported is returned by operations a connection's kind or
 	// platform cannot do (for example Writev on UDP is one datagram).
 	ErrUnsupported = errors.New("netloop: unsupported operation")
+	// ErrNotifyPending is returned by Conn.NotifyWritable while an earlier
+	// notification has not run yet.
+	ErrNotifyPending = errors.New("netloop: a writability notification is already pending")
 )

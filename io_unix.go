@@ -4,6 +4,7 @@ package netloop
 
 import (
 	"errors"
+	"fmt"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -25,6 +26,10 @@ func wrapErr(op string, err error) error { return os.NewSyscallError(op, err) }
 // fresh ones. Level-triggered, one read per event keeps the loop fair;
 // edge-triggered must read until EAGAIN or the next edge never comes.
 func (l *loop) read(c *conn) {
+	if c.ext != nil && c.ext.rawRead && c.state == connOpen && !c.readStopped() {
+		l.settle(c, l.onReadable(c))
+		return
+	}
 	for c.state == connOpen && !c.readStopped() && !c.eof {
 		n, err := socket.Read(c.fd, l.scratch)
 		switch {
@@ -209,7 +214,7 @@ func (l *loop) watch(c *conn) {
 	if !c.eof && !c.readStopped() {
 		in |= poller.Read
 	}
-	if c.outbound.Len() > 0 {
+	if c.outbound.Len() > 0 || c.ext != nil && c.ext.writeNotify != nil {
 		in |= poller.Write
 	}
 	if in == c.interest {
@@ -240,5 +245,38 @@ func (l *loop) finish(c *conn, reason error) {
 	if l.onClose(c, reason) == Shutdown {
 		l.eng.shutdownAsync()
 	}
+	if c.ext != nil && c.ext.writeNotify != nil {
+		l.notifyWritable(c, ErrClosed)
+	}
 	l.runCloseCallbacks(c)
+}
+
+func (c *conn) SetRawRead(on bool) error {
+	if _, ok := c.h.(RawReadHandler); (!ok && on) || c.udp {
+		return fmt.Errorf("%w: SetRawRead needs a stream connection whose handler has OnReadable", ErrUnsupported)
+	}
+	c.extra().rawRead = on
+	return nil
+}
+
+func (c *conn) NotifyWritable(cb AsyncCallback) error {
+	switch {
+	case c.state == connClosed:
+		return ErrClosed
+	case c.udp:
+		return fmt.Errorf("%w: NotifyWritable on a datagram connection", ErrUnsupported)
+	case c.ext != nil && c.ext.writeNotify != nil:
+		return ErrNotifyPending
+	}
+	c.extra().writeNotify = cb
+	c.loop.watch(c)
+	return nil
+}
+
+// notifyWritable runs the pending NotifyWritable callback, once.
+func (l *loop) notifyWritable(c *conn, err error) {
+	cb := c.ext.writeNotify
+	c.ext.writeNotify = nil
+	l.watch(c)
+	l.callback(cb, c, err)
 }

@@ -102,6 +102,18 @@ type HalfCloseHandler interface {
 	OnEOF(c Conn) Action
 }
 
+// RawReadHandler is implemented by handlers that read some connections
+// themselves, with system calls netloop does not make: splice(2) into a
+// pipe, recvmsg(2) with ancillary data. After Conn.SetRawRead(true),
+// netloop calls OnReadable when the socket is readable instead of reading
+// it; the handler reads Conn.Fd() (non-blocking) or pauses the connection,
+// and must act on the peer's EOF itself (a read that returns 0). With
+// level-triggered polling (the default) OnReadable runs again while bytes
+// remain unread; edge-triggered, it must read until EAGAIN.
+type RawReadHandler interface {
+	OnReadable(c Conn) Action
+}
+
 // BuiltinHandler implements every Handler callback as a no-op. Embed it
 // and override what you need.
 type BuiltinHandler struct{}
