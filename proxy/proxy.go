@@ -75,6 +75,12 @@ type Config struct {
 	// connection is open: beyond it the proxy stops reading the client
 	// until then. Default 64 KiB (plus up to one read).
 	MaxPending int
+	// Splice moves bytes with splice(2) through a pipe per direction
+	// (Linux only; New fails elsewhere): they never reach user space.
+	// That saves about 40% of the proxy's CPU per byte in bulk transfers
+	// and nothing for small messages (docs/proxy.md); it costs two
+	// descriptors per direction.
+	Splice bool
 	// Logger receives upstream state changes (down, up) at Warn and Info
 	// and per-connection failures at Debug. Default slog.Default().
 	Logger *slog.Logger
@@ -94,6 +100,7 @@ type Proxy struct {
 	next     atomic.Uint64 // round-robin position
 	sessions atomic.Int64  // open client connections
 	accepted atomic.Uint64 // client connections accepted
+	spliced  atomic.Uint64 // sessions switched to splice(2)
 	rejected atomic.Uint64 // closed because no upstream could be reached
 
 	epoch time.Time
@@ -117,6 +124,9 @@ func New(cfg Config) (*Proxy, error) {
 	}
 	if cfg.LowWater == 0 {
 		cfg.LowWater = min(32<<10, cfg.HighWater)
+	}
+	if cfg.Splice && !spliceSupported {
+		return nil, fmt.Errorf("%w: Splice needs Linux", ErrInvalidConfig)
 	}
 	if cfg.LowWater > cfg.HighWater {
 		return nil, fmt.Errorf("%w: LowWater %d is above HighWater %d", ErrInvalidConfig, cfg.LowWater, cfg.HighWater)
@@ -182,6 +192,7 @@ type Stats struct {
 	Sessions  int64  // client connections open now
 	Accepted  uint64 // client connections accepted
 	Rejected  uint64 // client connections closed because no upstream answered
+	Spliced   uint64 // sessions relayed with splice(2) (Config.Splice)
 	Upstreams []UpstreamStats
 }
 
@@ -196,7 +207,8 @@ type UpstreamStats struct {
 
 // Stats returns the proxy's counters. Safe for concurrent use.
 func (p *Proxy) Stats() Stats {
-	s := Stats{Sessions: p.sessions.Load(), Accepted: p.accepted.Load(), Rejected: p.rejected.Load()}
+	s := Stats{Sessions: p.sessions.Load(), Accepted: p.accepted.Load(), Rejected: p.rejected.Load(),
+		Spliced: p.spliced.Load()}
 	now := p.clock()
 	for _, b := range p.backends {
 		s.Upstreams = append(s.Upstreams, UpstreamStats{

@@ -28,6 +28,7 @@ type session struct {
 	downEOF  bool         // the client finished sending before up opened
 	refused  bool         // no upstream: down got a FIN and is drained until it closes
 	drained  int          // bytes a refused client sent since
+	pipes    *pipes       // with Config.Splice, once both sides are open
 }
 
 // peer returns the open connection on the other side of c, or nil.
@@ -140,6 +141,9 @@ func (s *session) dialed(up netloop.Conn, err error) {
 	} else if !s.toUp.held {
 		s.down.ResumeReading() // if MaxPending paused it
 	}
+	if p.cfg.Splice && !s.downEOF {
+		s.startSplice()
+	}
 }
 
 // OnTraffic relays what c received to its peer: one write, straight to
@@ -214,6 +218,9 @@ func (p *Proxy) OnClose(c netloop.Conn, err error) netloop.Action {
 		s.upGone = true
 		s.b.active.Add(-1)
 	}
+	if s.pipes != nil && s.downGone && (s.upGone || s.up == nil) {
+		s.pipes.close()
+	}
 	if peer == nil {
 		return netloop.None
 	}
@@ -237,8 +244,9 @@ func (u *upstreamHandler) OnOpen(c netloop.Conn) ([]byte, netloop.Action) {
 	return nil, netloop.None
 }
 
-func (u *upstreamHandler) OnTraffic(c netloop.Conn) netloop.Action { return u.p.OnTraffic(c) }
-func (u *upstreamHandler) OnEOF(c netloop.Conn) netloop.Action     { return u.p.OnEOF(c) }
+func (u *upstreamHandler) OnTraffic(c netloop.Conn) netloop.Action  { return u.p.OnTraffic(c) }
+func (u *upstreamHandler) OnReadable(c netloop.Conn) netloop.Action { return u.p.OnReadable(c) }
+func (u *upstreamHandler) OnEOF(c netloop.Conn) netloop.Action      { return u.p.OnEOF(c) }
 func (u *upstreamHandler) OnWritabilityChanged(c netloop.Conn, writable bool) {
 	u.p.OnWritabilityChanged(c, writable)
 }

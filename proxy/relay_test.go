@@ -62,6 +62,15 @@ func readPattern(r io.Reader, n int64) error {
 	return nil
 }
 
+// forEachMode runs a test with the relay through user space and, where
+// there is splice(2), through pipes.
+func forEachMode(t *testing.T, test func(t *testing.T, splice bool)) {
+	t.Run("copy", func(t *testing.T) { test(t, false) })
+	if spliceSupported {
+		t.Run("splice", func(t *testing.T) { test(t, true) })
+	}
+}
+
 // TestRelaysOneGiBByteExactBothWays streams 1 GiB (32 MiB with -short or -race)
 // through the proxy to an echo server while reading the echo back: both
 // directions carry every byte, in order, at once.
@@ -70,7 +79,13 @@ func TestRelaysOneGiBByteExactBothWays(t *testing.T) {
 	if testing.Short() || nettest.RaceEnabled() {
 		size = 32 << 20
 	}
-	_, addr := startProxy(t, Config{Upstreams: []string{startEcho(t)}})
+	forEachMode(t, func(t *testing.T, splice bool) {
+		relayByteExact(t, Config{Upstreams: []string{startEcho(t)}, Splice: splice}, size)
+	})
+}
+
+func relayByteExact(t *testing.T, cfg Config, size int64) {
+	p, addr := startProxy(t, cfg)
 	c := dial(t, addr)
 	c.SetDeadline(time.Now().Add(2 * time.Minute))
 	start := time.Now()
@@ -92,14 +107,21 @@ func TestRelaysOneGiBByteExactBothWays(t *testing.T) {
 		t.Errorf("after the echo: read %d bytes, %v; want EOF", n, err)
 	}
 	t.Logf("%d MiB each way in %v", size>>20, time.Since(start).Round(time.Millisecond))
+	if cfg.Splice && p.Stats().Spliced != 1 {
+		t.Errorf("Stats().Spliced = %d, want 1: the bytes did not go through pipes", p.Stats().Spliced)
+	}
 }
 
 // TestClientHalfCloseStillGetsTheReply: the client sends a request and
 // shuts down its sending side; the upstream reads to EOF and only then
 // answers, and the client gets the whole answer before the end.
 func TestClientHalfCloseStillGetsTheReply(t *testing.T) {
+	forEachMode(t, clientHalfClose)
+}
+
+func clientHalfClose(t *testing.T, splice bool) {
 	ln := listen(t, 0)
-	_, addr := startProxy(t, Config{Upstreams: []string{ln.Addr().String()}})
+	_, addr := startProxy(t, Config{Upstreams: []string{ln.Addr().String()}, Splice: splice})
 	c := dial(t, addr)
 	const request = "all of the request"
 	const reply = 1 << 20
@@ -139,8 +161,12 @@ func TestClientHalfCloseStillGetsTheReply(t *testing.T) {
 // and shuts down its sending side; the client sees the banner and EOF,
 // then still sends, and the upstream gets it.
 func TestUpstreamHalfCloseLetsTheClientFinish(t *testing.T) {
+	forEachMode(t, upstreamHalfClose)
+}
+
+func upstreamHalfClose(t *testing.T, splice bool) {
 	ln := listen(t, 0)
-	_, addr := startProxy(t, Config{Upstreams: []string{ln.Addr().String()}})
+	_, addr := startProxy(t, Config{Upstreams: []string{ln.Addr().String()}, Splice: splice})
 	c := dial(t, addr)
 	const banner = "hello, and that is all from me"
 	const upload = 2 << 20

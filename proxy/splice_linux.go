@@ -1,0 +1,158 @@
+package proxy
+
+import (
+	"errors"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/netloop/netloop"
+)
+
+const spliceSupported = true
+
+// spliceChunk is what one splice(2) moves at most, and each pipe's size.
+const spliceChunk = 64 << 10
+
+// pipes carries a session's two directions through the kernel: src's
+// socket -> pipe -> dst's socket, with netloop reporting readiness only
+// (Conn.SetRawRead) and writability on request (Conn.NotifyWritable).
+type pipes struct {
+	toUp, toDown pipe
+}
+
+// pipe is one direction. Only the loop touches it.
+type pipe struct {
+	r, w    int  // the pipe's ends
+	pending int  // bytes in the pipe, not yet in dst's socket
+	eof     bool // src has sent its FIN
+	shut    bool // dst has been sent ours
+}
+
+// startSplice switches a session whose two sides are open to splicing.
+// Anything netloop already buffered went out through the normal relay; if
+// a pipe cannot be made (out of descriptors), the session stays on it.
+func (s *session) startSplice() {
+	ps := &pipes{toUp: pipe{r: -1, w: -1}, toDown: pipe{r: -1, w: -1}}
+	for _, p := range []*pipe{&ps.toUp, &ps.toDown} {
+		if err := p.open(); err != nil {
+			s.p.log.Debug("proxy: splice: pipe", "err", err)
+			ps.close()
+			return
+		}
+	}
+	if s.down.SetRawRead(true) != nil || s.up.SetRawRead(true) != nil {
+		s.down.SetRawRead(false)
+		ps.close()
+		return
+	}
+	s.pipes = ps
+	s.p.spliced.Add(1)
+}
+
+func (p *pipe) open() error {
+	var fds [2]int
+	if err := unix.Pipe2(fds[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+		return err
+	}
+	p.r, p.w = fds[0], fds[1]
+	unix.FcntlInt(uintptr(p.w), unix.F_SETPIPE_SZ, spliceChunk) // a hint; the default also works
+	return nil
+}
+
+func (ps *pipes) close() {
+	for _, fd := range []int{ps.toUp.r, ps.toUp.w, ps.toDown.r, ps.toDown.w} {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+	}
+	ps.toUp, ps.toDown = pipe{r: -1, w: -1}, pipe{r: -1, w: -1}
+}
+
+// OnReadable moves what c's socket holds to its peer: one splice into
+// the pipe, then out of it as far as the peer's socket takes. A full peer
+// pauses c until NotifyWritable reports room.
+func (p *Proxy) OnReadable(c netloop.Conn) netloop.Action {
+	s, _ := c.Context().(*session)
+	if s == nil || s.pipes == nil {
+		return netloop.Close
+	}
+	dst := s.peer(c)
+	if dst == nil {
+		return netloop.Close
+	}
+	f := &s.pipes.toUp
+	if c != s.down {
+		f = &s.pipes.toDown
+	}
+	if f.pending == 0 {
+		n, err := unix.Splice(c.Fd(), nil, f.w, nil, spliceChunk, unix.SPLICE_F_MOVE|unix.SPLICE_F_NONBLOCK)
+		switch {
+		case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EINTR):
+			return netloop.None
+		case err != nil:
+			return netloop.Close
+		case n == 0:
+			f.eof = true
+			c.PauseReading() // a socket at EOF stays readable
+		}
+		f.pending = int(n)
+	}
+	return s.forward(c, dst, f)
+}
+
+// forward empties f into dst and acts on the outcome: with room left,
+// src reads on (or, after its FIN, dst gets one); with dst full, src
+// waits for dst to drain.
+func (s *session) forward(src, dst netloop.Conn, f *pipe) netloop.Action {
+	full, err := f.drain(dst)
+	switch {
+	case err != nil:
+		dst.Close()
+		return netloop.Close
+	case full:
+		src.PauseReading()
+		if err := dst.NotifyWritable(func(dst netloop.Conn, err error) {
+			if err == nil && s.forward(src, dst, f) == netloop.Close {
+				src.Close()
+			}
+		}); err != nil && !errors.Is(err, netloop.ErrNotifyPending) {
+			return netloop.Close
+		}
+		return netloop.None
+	case f.eof:
+		if !f.shut {
+			f.shut = true
+			dst.CloseWrite()
+		}
+		if s.pipes.toUp.shut && s.pipes.toDown.shut {
+			// Both directions have ended: nothing is left to move.
+			dst.Close()
+			return netloop.Close
+		}
+		return netloop.None
+	}
+	src.ResumeReading()
+	return netloop.None
+}
+
+// drain splices the pipe's bytes into dst's socket. full: dst took less
+// than all of them (or still has netloop-buffered bytes, which must go
+// first).
+func (f *pipe) drain(dst netloop.Conn) (full bool, err error) {
+	for f.pending > 0 {
+		if dst.OutboundBuffered() > 0 {
+			return true, nil
+		}
+		n, err := unix.Splice(f.r, nil, dst.Fd(), nil, f.pending, unix.SPLICE_F_MOVE|unix.SPLICE_F_NONBLOCK)
+		switch {
+		case errors.Is(err, unix.EAGAIN):
+			return true, nil
+		case errors.Is(err, unix.EINTR):
+			continue
+		case err != nil:
+			return false, err
+		}
+		f.pending -= int(n)
+	}
+	return false, nil
+}
