@@ -3,7 +3,8 @@
 #
 #   proxy/bench/run.sh [--rounds 2] [--duration 5s] [--warmup 1s]
 #                      [--workloads "pp pipe c1000 bulk"] [--systems "netloop haproxy direct"]
-#                      (systems also: ccopy csplice, the C relay floor)
+#                      (systems also: netloop-splice, netloop proxy --splice;
+#                       ccopy csplice, the C relay floor)
 #                      [--out DIR] [--no-install]
 #
 # One echo backend (the C epoll server of bench/servers/cepoll) serves both
@@ -40,7 +41,7 @@ INSTALL=1
 
 # Ports below the ephemeral range, one per role.
 BACKEND_PORT=17201
-declare -A PORT=([netloop]=17211 [haproxy]=17212 [ccopy]=17213 [csplice]=17214 [direct]=$BACKEND_PORT)
+declare -A PORT=([netloop]=17211 [haproxy]=17212 [ccopy]=17213 [csplice]=17214 [netloop-splice]=17215 [direct]=$BACKEND_PORT)
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -150,9 +151,11 @@ start_proxy() {
 	local name=$1 logf=$2 port=${PORT[$1]}
 	port_free "$port" || die "port $port is in use"
 	case $name in
-	netloop)
+	netloop | netloop-splice)
+		local splice=()
+		[[ $name == netloop-splice ]] && splice=(--splice)
 		taskset -c 0 env GOMAXPROCS=1 "$OUT/netloop" proxy --listen "127.0.0.1:$port" \
-			--upstream "127.0.0.1:$BACKEND_PORT" --loops 1 --log-level warn >"$logf" 2>&1 &
+			--upstream "127.0.0.1:$BACKEND_PORT" --loops 1 --log-level warn "${splice[@]}" >"$logf" 2>&1 &
 		;;
 	haproxy)
 		taskset -c 0 haproxy -db -f "$OUT/haproxy.cfg" >"$logf" 2>&1 &
