@@ -16,9 +16,8 @@ import (
 // echoes what it reads through netloop's Write.
 type rawEcho struct {
 	BuiltinHandler
-	traffic  atomic.Int64 // OnTraffic calls: there must be none
-	setErr   chan error
-	notified chan error
+	traffic atomic.Int64 // OnTraffic calls: there must be none
+	setErr  chan error
 }
 
 func (h *rawEcho) OnOpen(c Conn) ([]byte, Action) {
