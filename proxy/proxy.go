@@ -77,9 +77,9 @@ type Config struct {
 	MaxPending int
 	// Splice moves bytes with splice(2) through a pipe per direction
 	// (Linux only; New fails elsewhere): they never reach user space.
-	// That saves about 40% of the proxy's CPU per byte in bulk transfers
-	// and nothing for small messages (docs/proxy.md); it costs two
-	// descriptors per direction.
+	// That saves about a third of the proxy's CPU per byte in bulk
+	// transfers and nothing for small messages (docs/proxy.md); it costs
+	// two descriptors per direction.
 	Splice bool
 	// Logger receives upstream state changes (down, up) at Warn and Info
 	// and per-connection failures at Debug. Default slog.Default().

@@ -40,8 +40,8 @@ none left the client's connection is closed. After --down-time one client
 probes the upstream again.
 
 --splice (Linux) moves the bytes with splice(2) through a pipe per
-direction, so they never reach user space: about 40% less CPU per byte in
-bulk transfers, no gain for small messages, two more descriptors per
+direction, so they never reach user space: about a third less CPU per
+byte in bulk transfers, no gain for small messages, two more descriptors per
 direction.`,
 		Example: `  netloop proxy --upstream 127.0.0.1:6379
   netloop proxy --listen 0.0.0.0:7000 --upstream 10.0.0.1:80,10.0.0.2:80 --balance leastconn
