@@ -161,6 +161,9 @@ func (c *conn) holds(n int) bool {
 // hold keeps b in the outbound buffer until flushHeld.
 func (c *conn) hold(b []byte) {
 	l := c.loop
+	if c.outbound.Len() == 0 {
+		l.writeStalled(c) // output is pending from now (WriteTimeout)
+	}
 	c.outbound.Write(l.pool, b)
 	if !c.queued {
 		c.queued = true
