@@ -119,6 +119,11 @@ type Conn interface {
 	// (ErrNotifyPending). ErrUnsupported on the portable engine. Call
 	// only on the connection's event loop.
 	NotifyWritable(cb AsyncCallback) error
+	// NoteWritten tells netloop that the handler has written to Fd()
+	// itself, so that the idle timeout counts it as traffic (netloop's
+	// own reads and writes are counted already, and so is each
+	// OnReadable). Call only on the connection's event loop.
+	NoteWritten()
 	// SetWriteWaterMarks overrides the engine's water marks for this
 	// connection. Call only on the connection's event loop.
 	SetWriteWaterMarks(low, high int) error

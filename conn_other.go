@@ -150,3 +150,7 @@ func (c *conn) SetRawRead(on bool) error {
 func (c *conn) NotifyWritable(AsyncCallback) error {
 	return fmt.Errorf("%w: NotifyWritable on the portable engine", ErrUnsupported)
 }
+
+// NoteWritten has nothing to note on the portable engine, where handlers
+// cannot write to the descriptor behind netloop's back.
+func (c *conn) NoteWritten() {}

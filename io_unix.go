@@ -27,6 +27,7 @@ func wrapErr(op string, err error) error { return os.NewSyscallError(op, err) }
 // edge-triggered must read until EAGAIN or the next edge never comes.
 func (l *loop) read(c *conn) {
 	if c.ext != nil && c.ext.rawRead && c.state == connOpen && !c.readStopped() {
+		c.readAt(l.now) // the handler reads: readiness counts as traffic
 		l.settle(c, l.onReadable(c))
 		return
 	}
@@ -275,6 +276,8 @@ func (c *conn) NotifyWritable(cb AsyncCallback) error {
 	c.loop.watch(c)
 	return nil
 }
+
+func (c *conn) NoteWritten() { c.wroteAt(c.loop.now) }
 
 // notifyWritable runs the pending NotifyWritable callback, once.
 func (l *loop) notifyWritable(c *conn, err error) {

@@ -152,7 +152,8 @@ func (f *pipe) drain(dst netloop.Conn) (full bool, err error) {
 		case err != nil:
 			return false, err
 		}
-		f.pending -= int(n)
+		f.pending -= n
+		dst.NoteWritten() // traffic, for dst's idle timeout
 	}
 	return false, nil
 }
