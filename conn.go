@@ -174,6 +174,7 @@ type connExt struct {
 	closeReason   error    // what OnClose will say, once output is flushed
 	keepReading   bool     // SetPauseOnHighWater(false): crossing high only reports
 	rawRead       bool     // SetRawRead(true): OnReadable instead of reads
+	hupParked     bool     // hung up while paused: out of the poller until wanted
 	writeNotify   AsyncCallback
 	dialing       endpoint
 	connectBy     time.Duration

@@ -132,6 +132,10 @@ func (l *loop) event(fd int, ev poller.Event) {
 		if ev&(poller.Writable|poller.Hangup) != 0 && c.outbound.Len() > 0 {
 			l.flush(c)
 		}
+		if ev&poller.Hangup != 0 && c.state != connClosed && c.readStopped() {
+			l.hangupWhilePaused(c)
+			return
+		}
 		if ev&(poller.Writable|poller.Hangup) != 0 && c.ext != nil && c.ext.writeNotify != nil &&
 			c.outbound.Len() == 0 && c.state != connClosed {
 			l.notifyWritable(c, nil)

@@ -214,6 +214,10 @@ func (l *loop) watch(c *conn) {
 	if c.state == connClosed {
 		return
 	}
+	if c.ext != nil && c.ext.hupParked {
+		l.unpark(c)
+		return
+	}
 	var in poller.Interest
 	if !c.eof && !c.readStopped() {
 		in |= poller.Read
@@ -226,6 +230,48 @@ func (l *loop) watch(c *conn) {
 	}
 	c.interest = in
 	if err := l.poller.Modify(c.fd, in); err != nil && c.err == nil {
+		c.err = err
+	}
+}
+
+// hangupWhilePaused handles a hang-up on a connection netloop is not
+// reading: epoll reports errors and hang-ups whatever the interest set,
+// and read() would not look, so the loop would spin on it. A reset (or
+// any socket error) closes the connection now. A plain hang-up (both
+// directions shut, unread bytes perhaps still waiting) takes the socket
+// out of the poller until reading resumes.
+func (l *loop) hangupWhilePaused(c *conn) {
+	if errno, err := unix.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR); err != nil || errno != 0 {
+		if err == nil {
+			err = unix.Errno(errno)
+		}
+		l.finish(c, wrapErr("read", err))
+		return
+	}
+	if err := l.poller.Delete(c.fd); err != nil {
+		l.finish(c, err)
+		return
+	}
+	c.extra().hupParked = true
+	c.interest = 0
+}
+
+// unpark puts a connection that hangupWhilePaused took out of the poller
+// back in, once it wants something again.
+func (l *loop) unpark(c *conn) {
+	var in poller.Interest
+	if !c.eof && !c.readStopped() {
+		in |= poller.Read
+	}
+	if c.outbound.Len() > 0 || c.ext.writeNotify != nil {
+		in |= poller.Write
+	}
+	if in == 0 {
+		return
+	}
+	c.ext.hupParked = false
+	c.interest = in
+	if err := l.poller.Add(c.fd, in); err != nil && c.err == nil {
 		c.err = err
 	}
 }
