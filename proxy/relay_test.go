@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -60,6 +61,15 @@ func readPattern(r io.Reader, n int64) error {
 		}
 	}
 	return nil
+}
+
+// openFds counts the process's open descriptors (Linux; 0 elsewhere).
+func openFds(t *testing.T) int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return 0
+	}
+	return len(entries)
 }
 
 // forEachMode runs a test with the relay through user space and, where
@@ -252,10 +262,16 @@ func TestSlowConsumerKeepsMemoryBounded(t *testing.T) {
 		total   = 64 << 20 // what an unbounded proxy would take in at once
 		bound   = 2 << 20  // generous: socket buffers + high + one read
 	)
+	forEachMode(t, func(t *testing.T, splice bool) {
+		slowConsumer(t, splice, sockBuf, low, high, total, bound)
+	})
+}
+
+func slowConsumer(t *testing.T, splice bool, sockBuf, low, high int, total, bound int64) {
 	for _, dir := range []string{"upload", "download"} {
 		t.Run(dir, func(t *testing.T) {
 			ln := listen(t, sockBuf)
-			_, addr := startProxy(t, Config{Upstreams: []string{ln.Addr().String()}, HighWater: high, LowWater: low},
+			_, addr := startProxy(t, Config{Upstreams: []string{ln.Addr().String()}, HighWater: high, LowWater: low, Splice: splice},
 				netloop.WithSocketBuffers(sockBuf, sockBuf))
 			c := dial(t, addr)
 			c.SetReadBuffer(sockBuf)
@@ -354,8 +370,12 @@ func (cw *countingWriter) Write(b []byte) (int, error) {
 // proxy on two loops, each exchanging a few messages with the echo server
 // behind it.
 func TestThousandConcurrentConnections(t *testing.T) {
+	forEachMode(t, thousandConnections)
+}
+
+func thousandConnections(t *testing.T, splice bool) {
 	const conns, rounds, size = 1000, 3, 512
-	p, addr := startProxy(t, Config{Upstreams: []string{startEcho(t), startEcho(t)}, Balance: LeastConn},
+	p, addr := startProxy(t, Config{Upstreams: []string{startEcho(t), startEcho(t)}, Balance: LeastConn, Splice: splice},
 		netloop.WithNumLoops(2))
 	var (
 		wg       sync.WaitGroup
@@ -363,6 +383,7 @@ func TestThousandConcurrentConnections(t *testing.T) {
 		start    = make(chan struct{})
 		failures = make(chan error, conns)
 	)
+	fdsBefore := openFds(t)
 	clients := make([]net.Conn, conns)
 	for i := range clients {
 		clients[i] = dial(t, addr)
@@ -404,6 +425,9 @@ func TestThousandConcurrentConnections(t *testing.T) {
 	if s.Sessions != conns {
 		t.Errorf("Sessions = %d, want %d", s.Sessions, conns)
 	}
+	if splice && s.Spliced != conns {
+		t.Errorf("Spliced = %d, want %d", s.Spliced, conns)
+	}
 	if a, b := s.Upstreams[0].Active, s.Upstreams[1].Active; a+b != conns || a == 0 || b == 0 {
 		t.Errorf("upstream connections %d + %d, want %d spread over both", a, b, conns)
 	}
@@ -414,6 +438,10 @@ func TestThousandConcurrentConnections(t *testing.T) {
 		s := p.Stats()
 		return s.Sessions == 0 && s.Upstreams[0].Active+s.Upstreams[1].Active == 0
 	})
+	if splice {
+		// Each spliced session had two pipes: all of them are closed.
+		waitFor(t, "the descriptors are back to where they were", func() bool { return openFds(t) <= fdsBefore })
+	}
 }
 
 // TestBytesSentBeforeTheUpstreamOpensArrive: a client that writes and
