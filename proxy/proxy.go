@@ -79,7 +79,8 @@ type Config struct {
 	// (Linux only; New fails elsewhere): they never reach user space.
 	// That saves about a third of the proxy's CPU per byte in bulk
 	// transfers and nothing for small messages (docs/proxy.md); it costs
-	// two descriptors per direction.
+	// two descriptors per direction. On netloop's portable engine, which
+	// has no raw reads, sessions are relayed by copying instead.
 	Splice bool
 	// Logger receives upstream state changes (down, up) at Warn and Info
 	// and per-connection failures at Debug. Default slog.Default().
