@@ -5,6 +5,7 @@ package netloop
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -237,14 +238,25 @@ func (l *loop) watch(c *conn) {
 // hangupWhilePaused handles a hang-up on a connection netloop is not
 // reading: epoll reports errors and hang-ups whatever the interest set,
 // and read() would not look, so the loop would spin on it. A reset (or
-// any socket error) closes the connection now. A plain hang-up (both
-// directions shut, unread bytes perhaps still waiting) takes the socket
-// out of the poller until reading resumes.
+// any socket error) closes the connection now, and so does a hang-up
+// that leaves nothing unread (both directions are done). One with unread
+// bytes takes the socket out of the poller until reading resumes, so the
+// handler still gets them.
 func (l *loop) hangupWhilePaused(c *conn) {
 	if errno, err := unix.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR); err != nil || errno != 0 {
 		if err == nil {
 			err = unix.Errno(errno)
 		}
+		l.finish(c, wrapErr("read", err))
+		return
+	}
+	var b [1]byte
+	n, _, err := unix.Recvfrom(c.fd, b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+	switch {
+	case err == nil && n == 0:
+		l.finish(c, io.EOF)
+		return
+	case err != nil && !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EINTR):
 		l.finish(c, wrapErr("read", err))
 		return
 	}

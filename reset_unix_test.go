@@ -97,3 +97,30 @@ func TestPausedConnectionHangUpWaitsForResume(t *testing.T) {
 		t.Errorf("the bytes sent before the hang-up were lost: %s", r.log())
 	}
 }
+
+// TestPausedConnectionHangUpWithNothingUnreadCloses: both directions of a
+// paused connection shut down and nothing is left to read: there is
+// nothing to wait for, so it closes (io.EOF) instead of lingering until a
+// resume that may never come.
+func TestPausedConnectionHangUpWithNothingUnreadCloses(t *testing.T) {
+	r := newRecorder()
+	_, addr := serveOne(t, r, "tcp://127.0.0.1:0")
+	c := dial(t, addr)
+	readString(t, c, 3)
+	sc := <-r.opened
+	shut := make(chan error, 1)
+	sc.Wake(func(c Conn, err error) {
+		c.PauseReading()
+		shut <- c.CloseWrite()
+	})
+	if err := recv(t, shut); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := c.Read(make([]byte, 1)); n != 0 || err == nil {
+		t.Fatalf("client read %d, %v; want our FIN", n, err)
+	}
+	c.(*net.TCPConn).CloseWrite()
+	if err := recv(t, r.closed); !errors.Is(err, io.EOF) {
+		t.Fatalf("OnClose: %v, want io.EOF", err)
+	}
+}

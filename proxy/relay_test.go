@@ -439,8 +439,10 @@ func thousandConnections(t *testing.T, splice bool) {
 		return s.Sessions == 0 && s.Upstreams[0].Active+s.Upstreams[1].Active == 0
 	})
 	if splice {
-		// Each spliced session had two pipes: all of them are closed.
-		waitFor(t, "the descriptors are back to where they were", func() bool { return openFds(t) <= fdsBefore })
+		// Each spliced session had two pipes (four descriptors): all of
+		// them are closed. A few descriptors of slack, for the runtime's
+		// own (it opens cgroup files now and then).
+		waitFor(t, "the descriptors are back to where they were", func() bool { return openFds(t) <= fdsBefore+8 })
 	}
 }
 
