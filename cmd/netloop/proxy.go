@@ -41,8 +41,8 @@ probes the upstream again.
 
 --splice (Linux) moves the bytes with splice(2) through a pipe per
 direction, so they never reach user space: about a third less CPU per
-byte in bulk transfers, no gain for small messages, two more descriptors per
-direction.`,
+byte in bulk transfers, no gain for small messages, and two more
+descriptors per direction.`,
 		Example: `  netloop proxy --upstream 127.0.0.1:6379
   netloop proxy --listen 0.0.0.0:7000 --upstream 10.0.0.1:80,10.0.0.2:80 --balance leastconn
   netloop proxy --listen :7000 --upstream app1:8080 --upstream app2:8080 --balance hash --loops 2`,
