@@ -215,10 +215,6 @@ func (l *loop) watch(c *conn) {
 	if c.state == connClosed {
 		return
 	}
-	if c.ext != nil && c.ext.hupParked {
-		l.unpark(c)
-		return
-	}
 	var in poller.Interest
 	if !c.eof && !c.readStopped() {
 		in |= poller.Read
@@ -230,7 +226,16 @@ func (l *loop) watch(c *conn) {
 		return
 	}
 	c.interest = in
-	if err := l.poller.Modify(c.fd, in); err != nil && c.err == nil {
+	var err error
+	if c.ext != nil && c.ext.hupParked {
+		// Out of the poller since a hang-up (hangupWhilePaused), and
+		// wanted again: back in.
+		c.ext.hupParked = false
+		err = l.poller.Add(c.fd, in)
+	} else {
+		err = l.poller.Modify(c.fd, in)
+	}
+	if err != nil && c.err == nil {
 		c.err = err
 	}
 }
@@ -240,8 +245,9 @@ func (l *loop) watch(c *conn) {
 // and read() would not look, so the loop would spin on it. A reset (or
 // any socket error) closes the connection now, and so does a hang-up
 // that leaves nothing unread (both directions are done). One with unread
-// bytes takes the socket out of the poller until reading resumes, so the
-// handler still gets them.
+// bytes, in the socket or in the inbound buffer, or on a raw-read
+// connection, takes the socket out of the poller until reading resumes,
+// so the handler still gets them.
 func (l *loop) hangupWhilePaused(c *conn) {
 	if errno, err := unix.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR); err != nil || errno != 0 {
 		if err == nil {
@@ -253,7 +259,9 @@ func (l *loop) hangupWhilePaused(c *conn) {
 	var b [1]byte
 	n, _, err := unix.Recvfrom(c.fd, b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
 	switch {
-	case err == nil && n == 0:
+	case err == nil && n == 0 && c.inbound.Len() == 0 && (c.ext == nil || !c.ext.rawRead):
+		// Nothing unread, here or in the socket. (A handler that reads
+		// raw may hold bytes of its own, in a pipe say: it decides.)
 		l.finish(c, io.EOF)
 		return
 	case err != nil && !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EINTR):
@@ -266,26 +274,6 @@ func (l *loop) hangupWhilePaused(c *conn) {
 	}
 	c.extra().hupParked = true
 	c.interest = 0
-}
-
-// unpark puts a connection that hangupWhilePaused took out of the poller
-// back in, once it wants something again.
-func (l *loop) unpark(c *conn) {
-	var in poller.Interest
-	if !c.eof && !c.readStopped() {
-		in |= poller.Read
-	}
-	if c.outbound.Len() > 0 || c.ext.writeNotify != nil {
-		in |= poller.Write
-	}
-	if in == 0 {
-		return
-	}
-	c.ext.hupParked = false
-	c.interest = in
-	if err := l.poller.Add(c.fd, in); err != nil && c.err == nil {
-		c.err = err
-	}
 }
 
 // finish closes c's socket now and reports it to the handler, once.

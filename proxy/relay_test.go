@@ -64,7 +64,7 @@ func readPattern(r io.Reader, n int64) error {
 }
 
 // openFds counts the process's open descriptors (Linux; 0 elsewhere).
-func openFds(t *testing.T) int {
+func openFds() int {
 	entries, err := os.ReadDir("/proc/self/fd")
 	if err != nil {
 		return 0
@@ -383,7 +383,7 @@ func thousandConnections(t *testing.T, splice bool) {
 		start    = make(chan struct{})
 		failures = make(chan error, conns)
 	)
-	fdsBefore := openFds(t)
+	fdsBefore := openFds()
 	clients := make([]net.Conn, conns)
 	for i := range clients {
 		clients[i] = dial(t, addr)
@@ -442,7 +442,7 @@ func thousandConnections(t *testing.T, splice bool) {
 		// Each spliced session had two pipes (four descriptors): all of
 		// them are closed. A few descriptors of slack, for the runtime's
 		// own (it opens cgroup files now and then).
-		waitFor(t, "the descriptors are back to where they were", func() bool { return openFds(t) <= fdsBefore+8 })
+		waitFor(t, "the descriptors are back to where they were", func() bool { return openFds() <= fdsBefore+8 })
 	}
 }
 
