@@ -112,6 +112,28 @@ func TestDialTimesOut(t *testing.T) {
 	}
 }
 
+// TestDialIsCancelledWithItsContext: a connect that stalls ends when the
+// caller cancels its context, with an error that matches context.Canceled.
+func TestDialIsCancelledWithItsContext(t *testing.T) {
+	addr := fullListener(t)
+	client := serve(t, newCollector(), nil, WithDialTimeout(time.Minute))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := client.Dial(ctx, "tcp://"+addr, nil)
+		done <- err
+	}()
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Dial after cancel = %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Dial did not end when its context was cancelled")
+	}
+}
+
 // fullListener returns the address of a listener with a backlog of one
 // that never accepts, already filled so that new connects stall.
 func fullListener(t *testing.T) string {
