@@ -13,8 +13,8 @@
 # --io-threads-do-reads yes) and share them with redis-benchmark.
 #
 # Each round runs every test with -P 1 and -P 16 against both servers,
-# interleaved (redis, netloop, redis, netloop...), each server freshly
-# started. For each run it records requests/s from redis-benchmark and the
+# interleaved test by test (redis, netloop; then netloop, redis in the next
+# round), each server freshly started for each test. For each run it records requests/s from redis-benchmark and the
 # server's CPU time (user+system, from /proc/PID/stat) per request.
 # Results go to $OUT (default redis/bench/results/<mode>.tsv); a summary
 # (medians, min-max, netloop/redis ratios per round) is printed, and
@@ -91,21 +91,27 @@ bench_pin=()
 mkdir -p "$(dirname "$OUT")"
 printf 'round\tmode\tpipeline\tserver\ttest\trps\tcpu_us_per_req\n' >"$OUT"
 
+# Each test is run against both servers back to back, each freshly started,
+# so the two measurements of a test lie within seconds of each other on a
+# machine whose speed drifts from minute to minute; the order alternates by
+# round so neither server always goes first.
 for round in $(seq "$ROUNDS"); do
+	order="redis netloop"
+	[ $((round % 2)) = 0 ] && order="netloop redis"
 	for p in $PIPELINES; do
-		for server in redis netloop; do
-			port=$(free_port)
-			start_server "$server" "$port"
-			for t in $TESTS; do
+		for t in $TESTS; do
+			for server in $order; do
+				port=$(free_port)
+				start_server "$server" "$port"
 				before=$(ticks "$pid")
 				line=$("${bench_pin[@]}" redis-benchmark -p "$port" -t "$t" -n "$N" -c "$CLIENTS" -P "$p" -q 2>/dev/null |
 					tr '\r' '\n' | grep 'requests per second' | tail -1)
 				after=$(ticks "$pid")
+				stop_server
 				rps=$(echo "$line" | sed -E 's/.*: ([0-9.]+) requests per second.*/\1/')
 				cpu=$(awk -v d=$((after - before)) -v hz="$hz" -v n="$N" 'BEGIN { printf "%.3f", d / hz / n * 1e6 }')
 				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$MODE" "$p" "$server" "$t" "$rps" "$cpu" | tee -a "$OUT"
 			done
-			stop_server
 		done
 	done
 done
