@@ -72,6 +72,9 @@ func (sp span) len() int { return int(sp.e - sp.s) }
 // of returns the bytes sp covers in b, the request's bytes.
 func (sp span) of(b []byte) []byte { return b[sp.s:sp.e:sp.e] }
 
+// in returns the text sp covers in s, the request's bytes as a string.
+func (sp span) in(s string) string { return s[sp.s:sp.e] }
+
 // field is one header or trailer field line.
 type field struct{ name, value span }
 

@@ -154,7 +154,10 @@ func (ex *exchange) serve(req *http.Request) (panicked bool) {
 func (ex *exchange) request() (*http.Request, error) {
 	r := Request{b: ex.raw, p: &ex.p, c: ex.c}
 	p := &ex.p
-	target := string(r.Target())
+	// One string holds every string the request needs (target, header
+	// values): one allocation, not one per field.
+	text := string(ex.raw[:p.headEnd])
+	target := p.target.in(text)
 	var u *url.URL
 	switch p.form {
 	case authorityForm:
@@ -170,10 +173,9 @@ func (ex *exchange) request() (*http.Request, error) {
 	header := make(http.Header, p.nHeaders)
 	values := make([]string, p.nHeaders) // one block for every value, as net/http does
 	var canon [64]byte
-	for i := 0; i < p.nHeaders; i++ {
-		name, value := r.HeaderAt(i)
-		key := canonicalKey(canon[:0], name)
-		values[i] = string(value)
+	for i, f := range p.fields[:p.nHeaders] {
+		key := canonicalKey(canon[:0], f.name.of(ex.raw))
+		values[i] = f.value.in(text)
 		if old, ok := header[key]; ok {
 			header[key] = append(old, values[i])
 		} else {
@@ -182,7 +184,7 @@ func (ex *exchange) request() (*http.Request, error) {
 	}
 	host := u.Host
 	if host == "" {
-		host = header.Get("Host")
+		host = firstOf(header["Host"])
 	}
 	delete(header, "Host")
 

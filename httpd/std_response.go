@@ -73,7 +73,7 @@ func (w *stdResponse) WriteHeader(code int) {
 			return // the server has answered Expect: 100-continue itself
 		}
 		h := appendStatusLine(nil, code)
-		h = appendFields(h, w.header, noField)
+		h = appendFields(h, w.header)
 		h = append(h, "\r\n"...)
 		w.err = w.ex.write([][]byte{h}, false)
 		return
@@ -85,35 +85,56 @@ func (w *stdResponse) WriteHeader(code int) {
 
 // snapshot takes from the header what the response will be sent with:
 // later changes to the map have no effect (but trailers), as in net/http.
+// One pass over the map both picks out the fields that matter to framing
+// and collects the names to send; a lookup per field would cost more.
 func (w *stdResponse) snapshot() {
 	h := w.header
-	if cl := h.Get("Content-Length"); cl != "" {
-		n, err := strconv.ParseInt(cl, 10, 64)
-		if err != nil || n < 0 {
-			w.ex.s.opts.Logger.Warn("httpd: invalid Content-Length from handler", "value", cl)
-		} else {
-			w.declared = n
-		}
-	}
-	_, w.hasType = h["Content-Type"]
-	_, w.hasDate = h["Date"]
-	w.hasServer = h.Get("Server") != ""
-	w.te = h.Get("Transfer-Encoding")
-	for _, v := range h["Connection"] {
-		if hasToken([]string{v}, "close") {
-			w.closeAfter = true
-		} else {
-			w.connection = append(w.connection, sanitize(v))
-		}
-	}
-	w.fields = appendFields(w.ex.s.stdBufs.Get(512)[:0], h, framingField)
-	for _, v := range h["Trailer"] {
-		for k := range strings.SplitSeq(v, ",") {
-			if k = strings.TrimSpace(k); k != "" {
-				w.trailers = append(w.trailers, http.CanonicalHeaderKey(k))
+	var small [16]string
+	keys := small[:0]
+	for k, vs := range h {
+		switch k {
+		case "Content-Length":
+			if cl := firstOf(vs); cl != "" {
+				n, err := strconv.ParseInt(cl, 10, 64)
+				if err != nil || n < 0 {
+					w.ex.s.opts.Logger.Warn("httpd: invalid Content-Length from handler", "value", cl)
+				} else {
+					w.declared = n
+				}
+			}
+			continue // framing: written by frame
+		case "Transfer-Encoding":
+			w.te = firstOf(vs)
+			continue
+		case "Connection":
+			for _, v := range vs {
+				if hasToken([]string{v}, "close") {
+					w.closeAfter = true
+				} else {
+					w.connection = append(w.connection, sanitize(v))
+				}
+			}
+			continue
+		case "Content-Type":
+			w.hasType = true
+		case "Date":
+			w.hasDate = true
+		case "Server":
+			w.hasServer = firstOf(vs) != ""
+		case "Trailer":
+			for _, v := range vs {
+				for k := range strings.SplitSeq(v, ",") {
+					if k = strings.TrimSpace(k); k != "" {
+						w.trailers = append(w.trailers, http.CanonicalHeaderKey(k))
+					}
+				}
 			}
 		}
+		if sendable(k) {
+			keys = append(keys, k)
+		}
 	}
+	w.fields = appendSorted(w.ex.s.stdBufs.Get(512)[:0], h, keys)
 }
 
 // Write buffers p, sending the buffer when it is full.
@@ -325,29 +346,40 @@ func (w *stdResponse) lastChunk() []byte {
 		}
 	}
 	b := append([]byte(nil), "0\r\n"...)
-	b = appendFields(b, t, noField)
+	b = appendFields(b, t)
 	return append(b, "\r\n"...)
 }
 
-// framingField reports the fields that frame writes itself.
-func framingField(k string) bool {
-	return k == "Content-Length" || k == "Connection" || k == "Transfer-Encoding"
+// firstOf is the first of a field's values, or "".
+func firstOf(vs []string) string {
+	if len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
 }
 
-func noField(string) bool { return false }
-
-// appendFields writes h's fields sorted by key, as net/http does, but for
-// those skip names: fields with invalid names are dropped and CR, LF and
-// other controls in values become spaces, so no value can split the
-// response.
-func appendFields(b []byte, h http.Header, skip func(string) bool) []byte {
+// appendFields writes h's fields sorted by key, as net/http does: fields
+// with invalid names are dropped and CR, LF and other controls in values
+// become spaces, so no value can split the response.
+func appendFields(b []byte, h http.Header) []byte {
 	var small [16]string
 	keys := small[:0]
 	for k := range h {
-		if !skip(k) && !strings.HasPrefix(k, http.TrailerPrefix) && validName(k) {
+		if sendable(k) {
 			keys = append(keys, k)
 		}
 	}
+	return appendSorted(b, h, keys)
+}
+
+// sendable reports whether a field called k may be written: a valid name
+// and not a trailer announced with http.TrailerPrefix.
+func sendable(k string) bool {
+	return !strings.HasPrefix(k, http.TrailerPrefix) && validName(k)
+}
+
+// appendSorted writes the fields of h named in keys, sorted by key.
+func appendSorted(b []byte, h http.Header, keys []string) []byte {
 	slices.Sort(keys)
 	for _, k := range keys {
 		for _, v := range h[k] {

@@ -18,8 +18,10 @@ type Options struct {
 	// 0 means no queue: a task runs at once or not at all. Default 4096.
 	QueueLen int
 	// IdleTimeout ends a worker that has had nothing to do for this long,
-	// except the last one, which stays until Close. 0 keeps every worker
-	// until Close. Default 10 s.
+	// except the last one, which stays until Close. Idle workers are
+	// looked at four times per IdleTimeout, so one goes between
+	// IdleTimeout and 1.25 x IdleTimeout after its last task. 0 keeps every
+	// worker until Close. Default 10 s.
 	IdleTimeout time.Duration
 	// PanicHandler receives the value and stack of every panic in a task;
 	// the panic is recovered either way, and the worker goes on. It runs on

@@ -17,21 +17,39 @@ import (
 // worker while fewer than Options.Workers exist, else into a queue of
 // Options.QueueLen tasks that workers take from as they free up. Tasks run
 // in no particular order. All methods are safe for concurrent use.
+//
+// One mutex guards the idle workers and the queue together, so a task is
+// queued only while no worker is idle and a worker goes idle only while
+// the queue is empty: no task waits while a worker could run it. Handing a
+// task over costs that mutex and one send on the chosen worker's own
+// channel, and a worker waits on that channel alone; a select over shared
+// channels would lock each of them on every task.
 type WorkerPool struct {
 	opts Options
 
-	handoff chan func()   // unbuffered: a send succeeds only into an idle worker
-	queue   chan func()   // the bounded queue; closed once no Submit can send
-	done    chan struct{} // closed by Close: wakes Submit calls waiting for room
-	drained chan struct{} // closed once the last worker has exited after Close
-
 	mu      sync.Mutex
 	closed  bool
-	live    int            // workers alive, at most opts.Workers
-	senders sync.WaitGroup // Submit calls past the closed check
+	live    int           // workers alive, at most opts.Workers
+	idle    []*worker     // idle workers, the longest idle first
+	queue   []func()      // ring of tasks waiting for a worker, made on first use
+	head    int           // index of the oldest queued task
+	queued  int           // tasks in the ring
+	room    chan struct{} // closed when a worker frees up or a slot opens; nil if no Submit waits
+	tick    time.Time     // the idle reaper's last tick (coarse clock)
+	reaping bool          // the idle reaper runs
+
+	done    chan struct{}  // closed by Close: wakes Submit calls waiting for room
+	drained chan struct{}  // closed once the last worker has exited after Close
 	workers sync.WaitGroup // worker goroutines
 
 	running atomic.Int64 // tasks executing now
+	waiting atomic.Int64 // queued, readable without the mutex
+}
+
+// worker is an idle worker's mailbox: a task, or nil to exit.
+type worker struct {
+	wake      chan func()
+	idleSince time.Time // the reaper tick before it went idle
 }
 
 // NewWorkerPool returns an empty pool; workers start as tasks arrive.
@@ -43,8 +61,6 @@ func NewWorkerPool(opts ...Option) (*WorkerPool, error) {
 	}
 	return &WorkerPool{
 		opts:    o,
-		handoff: make(chan func()),
-		queue:   make(chan func(), o.QueueLen),
 		done:    make(chan struct{}),
 		drained: make(chan struct{}),
 	}, nil
@@ -75,167 +91,147 @@ func (p *WorkerPool) submit(ctx context.Context, task func(), wait bool) error {
 	if task == nil {
 		panic("pool: nil task")
 	}
-	// Close must not close the queue under a sender's feet: it waits for
-	// every sender that got past this check, and none gets past it after.
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		return ErrClosed
-	}
-	p.senders.Add(1)
-	p.mu.Unlock()
-	defer p.senders.Done()
-
-	select {
-	case p.handoff <- task:
-		return nil
-	default:
-	}
-	if p.spawn(task) {
-		return nil
-	}
-	if !wait {
-		select {
-		case p.queue <- task:
+	for {
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			return ErrClosed
+		}
+		if n := len(p.idle); n > 0 {
+			// The most recently idle worker: its stack is likely warm,
+			// and the longest idle ones are left to expire.
+			w := p.idle[n-1]
+			p.idle[n-1] = nil
+			p.idle = p.idle[:n-1]
+			p.mu.Unlock()
+			w.wake <- task // buffered: never blocks
 			return nil
-		default:
+		}
+		if p.live < p.opts.Workers {
+			p.live++
+			p.workers.Add(1)
+			p.startReaper()
+			p.mu.Unlock()
+			go p.work(task)
+			return nil
+		}
+		if p.queued < p.opts.QueueLen {
+			if p.queue == nil {
+				p.queue = make([]func(), p.opts.QueueLen)
+			}
+			p.queue[(p.head+p.queued)%len(p.queue)] = task
+			p.queued++
+			p.waiting.Add(1)
+			p.mu.Unlock()
+			return nil
+		}
+		if !wait {
+			p.mu.Unlock()
 			return ErrQueueFull
 		}
-	}
-	select {
-	case p.queue <- task:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("pool: submit: %w", ctx.Err())
-	case <-p.done:
-		return ErrClosed
+		if p.room == nil {
+			p.room = make(chan struct{})
+		}
+		room := p.room
+		p.mu.Unlock()
+		select {
+		case <-room:
+		case <-ctx.Done():
+			return fmt.Errorf("pool: submit: %w", ctx.Err())
+		case <-p.done:
+			return ErrClosed
+		}
 	}
 }
 
-// spawn starts a worker for task if the pool has room for one more.
-func (p *WorkerPool) spawn(task func()) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.live >= p.opts.Workers {
-		return false
-	}
-	p.live++
-	p.workers.Add(1)
-	go p.worker(task)
-	return true
-}
-
-// worker runs task, then whatever next hands it, until next says stop.
+// work runs task, then whatever next hands it, until next says stop.
 // task may be nil for a worker that starts idle.
-func (p *WorkerPool) worker(task func()) {
+func (p *WorkerPool) work(task func()) {
 	defer p.workers.Done()
-	w := newIdleClock(p.opts.IdleTimeout)
-	defer w.stop()
+	w := &worker{wake: make(chan func(), 1)}
 	if task == nil {
 		task = p.next(w)
 	}
 	for ; task != nil; task = p.next(w) {
 		p.run(task)
-		w.worked()
 	}
 }
 
-// idleClock tells a worker when it has idled for IdleTimeout. Resetting a
-// timer after every task would cost a trip through the runtime's timer
-// heap per task; instead the timer runs on, the worker notes when it last
-// finished a task, and a firing that comes too early sets the timer for
-// the rest of the time.
-type idleClock struct {
-	timeout time.Duration
-	timer   *time.Timer
-	armed   bool      // the timer is set
-	last    time.Time // when the last task finished; zero: none since armed
-}
-
-func newIdleClock(timeout time.Duration) *idleClock {
-	w := &idleClock{timeout: timeout}
-	if timeout > 0 {
-		w.timer = time.NewTimer(timeout)
-		w.armed = true
+// next returns the oldest queued task or, with none queued, waits idle
+// for one. It returns nil when the worker must exit, having given up its
+// place in p.live: the pool is closed and its queue is empty, or the
+// reaper has retired it.
+func (p *WorkerPool) next(w *worker) func() {
+	p.mu.Lock()
+	if p.room != nil {
+		// A slot is about to open or a worker to idle: every Submit
+		// waiting for room tries again.
+		close(p.room)
+		p.room = nil
 	}
-	return w
-}
-
-func (w *idleClock) stop() {
-	if w.timer != nil {
-		w.timer.Stop()
+	if p.queued > 0 {
+		task := p.queue[p.head]
+		p.queue[p.head] = nil
+		p.head = (p.head + 1) % len(p.queue)
+		p.queued--
+		p.waiting.Add(-1)
+		p.mu.Unlock()
+		return task
 	}
+	if p.closed {
+		p.live--
+		p.mu.Unlock()
+		return nil
+	}
+	w.idleSince = p.tick
+	p.idle = append(p.idle, w)
+	p.mu.Unlock()
+	return <-w.wake
 }
 
-// worked records a finished task, and sets the timer if it is not set.
-func (w *idleClock) worked() {
-	if w.timer == nil {
+// startReaper starts, once, the goroutine that ends idle workers. Called
+// with p.mu held.
+func (p *WorkerPool) startReaper() {
+	if p.reaping || p.opts.IdleTimeout <= 0 {
 		return
 	}
-	w.last = time.Now()
-	if !w.armed {
-		w.armed = true
-		w.timer.Reset(w.timeout)
-	}
+	p.reaping = true
+	p.tick = time.Now()
+	go p.reap()
 }
 
-// fired handles the timer's firing: it reports whether the worker has
-// idled long enough and, if not, sets the timer for when it will have.
-func (w *idleClock) fired() bool {
-	w.armed = false
-	if !w.last.IsZero() {
-		if left := w.timeout - time.Since(w.last); left > 0 {
-			w.armed = true
-			w.timer.Reset(left)
-			return false
-		}
-	}
-	return true
-}
-
-// next waits for a task. It returns nil when the worker must exit, having
-// given up its place in p.live: the pool is closed and its queue is empty,
-// or the worker has idled for IdleTimeout and is not the last one.
-func (p *WorkerPool) next(w *idleClock) func() {
-	var timeout <-chan time.Time
-	if w.armed {
-		timeout = w.timer.C
-	}
+// reap ends, four times per IdleTimeout, the workers idle for longer than
+// IdleTimeout but the last one. Idle time is measured on the reaper's own
+// ticks rather than the clock read per task: a worker goes between
+// IdleTimeout and 1.5 x IdleTimeout after its last task.
+func (p *WorkerPool) reap() {
+	period := p.opts.IdleTimeout / 4
+	t := time.NewTicker(period)
+	defer t.Stop()
 	for {
 		select {
-		case task, ok := <-p.queue:
-			if !ok {
-				p.retire(true)
-				return nil
+		case <-p.done:
+			return
+		case now := <-t.C:
+			p.mu.Lock()
+			p.tick = now
+			// Idle since a tick at least IdleTimeout + one period ago:
+			// idle for at least IdleTimeout, whenever in that period it
+			// went idle.
+			cutoff := now.Add(-p.opts.IdleTimeout - period)
+			n := 0
+			for n < len(p.idle) && p.live-n > 1 && !p.idle[n].idleSince.After(cutoff) {
+				p.idle[n].wake <- nil
+				p.idle[n] = nil
+				n++
 			}
-			return task
-		case task := <-p.handoff:
-			return task
-		case <-timeout:
-			if !w.fired() {
-				continue
+			if n > 0 {
+				p.live -= n
+				p.idle = append(p.idle[:0], p.idle[n:]...)
 			}
-			if p.retire(false) {
-				return nil
-			}
-			// The last worker stays: a Submit that found every worker
-			// busy may be about to queue a task, and someone must run it.
-			// Its timer is set again when it next finishes a task.
-			timeout = nil
+			p.mu.Unlock()
 		}
 	}
-}
-
-// retire removes a worker from p.live; unless force, only if it is not the
-// last one.
-func (p *WorkerPool) retire(force bool) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !force && p.live <= 1 {
-		return false
-	}
-	p.live--
-	return true
 }
 
 // run calls task, recovering a panic so that it costs neither the process
@@ -256,7 +252,7 @@ func (p *WorkerPool) run(task func()) {
 		// this goroutine whatever we do. A new worker takes its place in
 		// p.live so that queued tasks still run.
 		p.workers.Add(1)
-		go p.worker(nil)
+		go p.work(nil)
 	}()
 	task()
 	returned = true
@@ -280,7 +276,17 @@ func (p *WorkerPool) Close(ctx context.Context) error {
 	if !p.closed {
 		p.closed = true
 		close(p.done)
-		go p.drain()
+		// Idle workers exit now; busy ones run what is queued first.
+		for i, w := range p.idle {
+			w.wake <- nil
+			p.idle[i] = nil
+		}
+		p.live -= len(p.idle)
+		p.idle = p.idle[:0]
+		go func() {
+			p.workers.Wait()
+			close(p.drained)
+		}()
 	}
 	p.mu.Unlock()
 	select {
@@ -291,19 +297,12 @@ func (p *WorkerPool) Close(ctx context.Context) error {
 	}
 }
 
-func (p *WorkerPool) drain() {
-	p.senders.Wait() // quick: done is closed, so no sender waits for room
-	close(p.queue)   // workers run what is queued, then exit
-	p.workers.Wait()
-	close(p.drained)
-}
-
 // Running returns how many tasks are executing now. Safe for concurrent use.
 func (p *WorkerPool) Running() int { return int(p.running.Load()) }
 
 // Waiting returns how many tasks are queued for a worker. Safe for
 // concurrent use.
-func (p *WorkerPool) Waiting() int { return len(p.queue) }
+func (p *WorkerPool) Waiting() int { return int(p.waiting.Load()) }
 
 // Workers returns how many worker goroutines are alive, busy or idle.
 // Safe for concurrent use.

@@ -114,6 +114,28 @@ func TestSubmitWaitsForRoom(t *testing.T) {
 	wait(t, ran, "the waiting task to run")
 }
 
+// TestSubmitWithoutQueueWaitsForAWorker: with QueueLen 0 there is no slot
+// to wait for; a worker freeing up is the room.
+func TestSubmitWithoutQueueWaitsForAWorker(t *testing.T) {
+	p := newTestPool(t, WithWorkers(1), WithQueueLen(0))
+	b := newBlocker()
+	if err := p.TrySubmit(b.run); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, b.started, "the first task to start")
+	if err := p.TrySubmit(func() {}); !errors.Is(err, ErrQueueFull) {
+		t.Fatalf("TrySubmit with the only worker busy and no queue: %v, want ErrQueueFull", err)
+	}
+	ran := make(chan struct{})
+	res := make(chan error, 1)
+	go func() { res <- p.Submit(context.Background(), func() { close(ran) }) }()
+	close(b.release)
+	if err := wait(t, res, "Submit to return"); err != nil {
+		t.Fatalf("Submit: %v", err)
+	}
+	wait(t, ran, "the waiting task to run")
+}
+
 func TestSubmitHonoursContext(t *testing.T) {
 	p := newTestPool(t, WithWorkers(1), WithQueueLen(1))
 	b := fill(t, p, func() {})
@@ -279,15 +301,15 @@ func TestIdleWorkersExpireDownToOne(t *testing.T) {
 		}
 		close(release)
 		synctest.Wait()
-		time.Sleep(time.Second - time.Nanosecond) // fake time: just short of the timeout
+		time.Sleep(time.Second) // fake time: idle for exactly the timeout
 		synctest.Wait()
 		if n := p.Workers(); n != 3 {
-			t.Fatalf("Workers = %d before IdleTimeout, want 3", n)
+			t.Fatalf("Workers = %d after IdleTimeout, want 3 (no worker goes early)", n)
 		}
-		time.Sleep(time.Nanosecond)
+		time.Sleep(time.Second / 4) // the reaper's next look
 		synctest.Wait()
 		if n := p.Workers(); n != 1 {
-			t.Fatalf("Workers = %d after IdleTimeout, want 1 (the last stays)", n)
+			t.Fatalf("Workers = %d at 1.25 x IdleTimeout, want 1 (the last stays)", n)
 		}
 		if err := p.Close(context.Background()); err != nil {
 			t.Fatal(err)
@@ -360,29 +382,42 @@ func BenchmarkWorkerPoolHandoff(b *testing.B) {
 	}
 }
 
-// TestIdleClockCountsFromTheLastTask: a worker that finished a task 0.6 s
-// into its 1 s timeout has not idled for 1 s when the timer first fires;
-// it has when the timer, set again for the rest, fires 0.6 s later.
-func TestIdleClockCountsFromTheLastTask(t *testing.T) {
+// TestIdleCountsFromTheLastTask: of four workers idle since the start,
+// two that ran a task 0.6 s in outlive the other two, and the last worker
+// stays.
+func TestIdleCountsFromTheLastTask(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		start := time.Now()
-		w := newIdleClock(time.Second)
-		defer w.stop()
+		p, err := NewWorkerPool(WithWorkers(4), WithIdleTimeout(time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close(context.Background())
+		busy := func(n int) {
+			release := make(chan struct{})
+			for range n {
+				if err := p.TrySubmit(func() { <-release }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			synctest.Wait()
+			close(release)
+			synctest.Wait()
+		}
+		busy(4)
 		time.Sleep(600 * time.Millisecond)
-		w.worked()
-		<-w.timer.C
-		if w.fired() {
-			t.Fatalf("idle after %v, 0.4 s after a task", time.Since(start))
+		busy(2) // the two most recently idle workers
+		if n := p.Workers(); n != 4 {
+			t.Fatalf("Workers = %d, want 4", n)
 		}
-		<-w.timer.C
-		if got := time.Since(start); !w.fired() || got != 1600*time.Millisecond {
-			t.Fatalf("fired at %v, want idle at 1.6 s", got)
+		time.Sleep(650 * time.Millisecond) // 1.25 s: the first two have idled 1.25 s
+		synctest.Wait()
+		if n := p.Workers(); n != 2 {
+			t.Fatalf("Workers = %d at 1.25 s, want 2", n)
 		}
-		// Disarmed now; the next task sets it again.
-		w.worked()
-		<-w.timer.C
-		if !w.fired() || time.Since(start) != 2600*time.Millisecond {
-			t.Fatalf("second idle period ended at %v, want 2.6 s", time.Since(start))
+		time.Sleep(500 * time.Millisecond) // 1.75 s: the others have idled 1.15 s
+		synctest.Wait()
+		if n := p.Workers(); n != 1 {
+			t.Fatalf("Workers = %d at 1.75 s, want 1 (the last stays)", n)
 		}
 	})
 }
