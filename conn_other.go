@@ -125,6 +125,10 @@ func (c *conn) sendTo(b []byte) (int, error) {
 // Fd returns -1: package net keeps descriptors to itself.
 func (c *conn) Fd() int { return -1 }
 
+// Yield does nothing here: this engine's loops wait on channels, which
+// lets the runtime run other goroutines whenever they do.
+func (c *conn) Yield() {}
+
 // shutdownSocket sends the FIN (see shutdownWrite). Nothing is pending, so
 // the writer is idle and the loop may call it.
 func (c *conn) shutdownSocket() error {

@@ -165,6 +165,8 @@ func (c *conn) sendTo(b []byte) (int, error) {
 
 func (c *conn) Fd() int { return c.fd }
 
+func (c *conn) Yield() { c.loop.yieldAsked = true }
+
 // shutdownSocket sends the FIN (see shutdownWrite).
 func (c *conn) shutdownSocket() error {
 	return wrapErr("shutdown", unix.Shutdown(c.fd, unix.SHUT_WR))

@@ -4,6 +4,7 @@ package netloop
 
 import (
 	"fmt"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -39,13 +40,14 @@ type loop struct {
 	listeners map[int]*listener
 	acc       acceptor
 
-	tasks    taskQueue
-	spare    []task
-	holding  bool         // tasks are running: their small writes wait (see hold)
-	held     []*conn      // connections with held output
-	sleeping atomic.Bool  // the loop may block in Wait: a post must wake it
-	notified atomic.Bool  // a wake-up is already on its way
-	load     atomic.Int64 // connections assigned here (least-connections)
+	tasks      taskQueue
+	spare      []task
+	holding    bool         // tasks are running: their small writes wait (see hold)
+	yieldAsked bool         // a handler called Conn.Yield in this batch
+	held       []*conn      // connections with held output
+	sleeping   atomic.Bool  // the loop may block in Wait: a post must wake it
+	notified   atomic.Bool  // a wake-up is already on its way
+	load       atomic.Int64 // connections assigned here (least-connections)
 
 	// epoch is when the loop started; now is the time since, refreshed
 	// once per poll, and what connections stamp their activity with.
@@ -111,7 +113,9 @@ func (l *loop) run() {
 		if l.timed() {
 			l.tick()
 		}
-		if l.poller.Dispatch(n, l.onEvent) || l.tasks.pending() {
+		woken := l.poller.Dispatch(n, l.onEvent)
+		l.yield()
+		if woken || l.tasks.pending() {
 			l.serveTasks()
 		}
 		l.timers()
@@ -197,12 +201,22 @@ func (l *loop) serveTasks() {
 	l.holding = true
 	for round := 0; round < maxTaskRounds; round++ {
 		l.runTasks()
+		l.yield()
 		if !l.tasks.pending() {
 			break
 		}
 	}
 	l.holding = false
 	l.flushHeld()
+}
+
+// yield lets other goroutines run if a handler asked for it (Conn.Yield):
+// the work it handed them then comes back as tasks before the next poll.
+func (l *loop) yield() {
+	if l.yieldAsked {
+		l.yieldAsked = false
+		runtime.Gosched()
+	}
 }
 
 func (l *loop) runTasks() {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -181,21 +180,21 @@ func (s *Server) OnTraffic(c netloop.Conn) netloop.Action {
 		return netloop.None // a net/http handler is running; its end resumes
 	}
 	action := ss.serve(c)
-	ss.yieldToWorker()
+	ss.yieldToWorker(c)
 	return action
 }
 
-// yieldToWorker runs a net/http handler that has just been handed to a
-// worker, if one has. Left alone, the worker would wait while this loop
-// blocks in epoll_wait, a system call that keeps its P, until the
-// runtime's monitor takes the P away (after 20 us to 10 ms) and hands it
-// to another thread: two thread switches and that delay per request.
-// Yielding runs the worker on this thread now; its response comes back
-// through the loop's task queue, and since the loop is awake, without a
-// wake-up.
-func (ss *session) yieldToWorker() {
+// yieldToWorker lets a net/http handler that has just been handed to a
+// worker run once the loop has served its batch of events (Conn.Yield).
+// Left alone, the worker would wait while this loop blocks in epoll_wait,
+// a system call that keeps its P, until the runtime's monitor takes the
+// P away (after 20 us to 10 ms) and hands it to another thread. Yielding
+// once per batch runs every worker handed a request in it on this
+// thread; their responses come back through the loop's task queue, and
+// since the loop is awake, without a wake-up.
+func (ss *session) yieldToWorker(c netloop.Conn) {
 	if ss.busy {
-		runtime.Gosched()
+		c.Yield()
 	}
 }
 

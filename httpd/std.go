@@ -50,6 +50,8 @@ type exchange struct {
 	cancel context.CancelFunc
 	rw     stdResponse
 
+	fieldBuf [8]field // the fields of most requests, saving an allocation
+
 	ack             chan error // a write's callback tells the worker to go on (made on the first write that waits)
 	waitingWritable bool       // loop: a write waits for the connection to drain
 	closed          bool       // loop: the connection has closed
@@ -60,7 +62,7 @@ type exchange struct {
 func (ss *session) dispatch(c netloop.Conn, req []byte) {
 	s := ss.srv
 	ex := &exchange{s: s, ss: ss, c: c, raw: bytes.Clone(req), p: ss.p}
-	ex.p.fields = append([]field(nil), ss.p.fields...)
+	ex.p.fields = append(ex.fieldBuf[:0], ss.p.fields...)
 	ex.p.body = nil
 	if ss.p.chunked {
 		ex.p.body = bytes.Clone(ss.p.body)
@@ -170,12 +172,21 @@ func (ex *exchange) request() (*http.Request, error) {
 			return nil, err
 		}
 	}
+	// Host goes to Request.Host and not into the map, as net/http does;
+	// it is left out while the map is built rather than deleted after.
 	header := make(http.Header, p.nHeaders)
 	values := make([]string, p.nHeaders) // one block for every value, as net/http does
 	var canon [64]byte
+	hostField := ""
 	for i, f := range p.fields[:p.nHeaders] {
 		key := canonicalKey(canon[:0], f.name.of(ex.raw))
 		values[i] = f.value.in(text)
+		if key == "Host" {
+			if hostField == "" {
+				hostField = values[i]
+			}
+			continue
+		}
 		if old, ok := header[key]; ok {
 			header[key] = append(old, values[i])
 		} else {
@@ -184,9 +195,8 @@ func (ex *exchange) request() (*http.Request, error) {
 	}
 	host := u.Host
 	if host == "" {
-		host = firstOf(header["Host"])
+		host = hostField
 	}
-	delete(header, "Host")
 
 	req := (&http.Request{}).WithContext(ex.ctx)
 	req.Method = method(r.Method())

@@ -25,7 +25,7 @@ type stdResponse struct {
 	// The header as of WriteHeader (net/http's snapshot), kept as the
 	// fields it will be sent with plus the facts framing needs: cheaper
 	// than a copy of the map.
-	fields     []byte   // serialized, without the framing fields
+	fields     []byte   // the status line and the fields, serialized, without the framing fields (from Server.stdBufs)
 	connection []string // Connection values other than "close"
 	te         string   // the Transfer-Encoding the handler set
 	hasType    bool     // Content-Type is set
@@ -43,7 +43,7 @@ type stdResponse struct {
 	written     int64
 	err         error // the connection failed; writes fail with it
 
-	headBuf  []byte   // the framed head, until sent
+	headBuf  []byte   // the framed head, fields grown into it (from Server.stdBufs)
 	body     []byte   // body bytes not yet sent (from Server.stdBufs)
 	prefix   [20]byte // a chunk-size line
 	vecs     [5][]byte
@@ -134,7 +134,9 @@ func (w *stdResponse) snapshot() {
 			keys = append(keys, k)
 		}
 	}
-	w.fields = appendSorted(w.ex.s.stdBufs.Get(512)[:0], h, keys)
+	// The head is built in one pooled buffer: the status line now, the
+	// framing fields once frame knows them.
+	w.fields = appendSorted(appendStatusLine(w.ex.s.stdBufs.Get(512)[:0], w.status), h, keys)
 }
 
 // Write buffers p, sending the buffer when it is full.
@@ -208,7 +210,7 @@ func (w *stdResponse) finish() {
 	}
 	if w.err != nil {
 		w.finished = true
-		w.ex.s.stdBufs.Put(w.body)
+		w.release()
 		w.ex.done(w.err)
 		return
 	}
@@ -293,9 +295,7 @@ func (w *stdResponse) frame(handlerDone bool) {
 	if ex.s.draining.Load() {
 		w.closeAfter = true
 	}
-	b := appendStatusLine(make([]byte, 0, 128+len(w.fields)), w.status)
-	b = append(b, w.fields...)
-	w.ex.s.stdBufs.Put(w.fields)
+	b := w.fields
 	w.fields = nil
 	if ex.s.opts.ServerName != "" && !w.hasServer {
 		b = append(b, "Server: "...)
@@ -439,13 +439,9 @@ func hasToken(values []string, tok string) bool {
 // finishes the exchange on the loop.
 func (ex *exchange) write(vecs [][]byte, last bool) error {
 	if last {
-		body := ex.rw.body
-		err := ex.c.AsyncWritev(vecs, func(c netloop.Conn, err error) {
-			ex.s.stdBufs.Put(body)
-			ex.done(err)
-		})
+		err := ex.c.AsyncWritev(vecs, lastWritten)
 		if err != nil {
-			ex.s.stdBufs.Put(body)
+			ex.rw.release()
 		}
 		return err
 	}
@@ -466,6 +462,34 @@ func (ex *exchange) write(vecs [][]byte, last bool) error {
 		return err
 	}
 	return <-ex.ack
+}
+
+// lastWritten is the callback of an exchange's last write: it runs on the
+// loop once the loop has taken the bytes, and finishes the exchange. One
+// function for all exchanges, found through the connection, rather than
+// a closure allocated per request.
+func lastWritten(c netloop.Conn, err error) {
+	ss, _ := c.Context().(*session)
+	if ss == nil || ss.ex == nil {
+		return // closed meanwhile: OnClose has ended the exchange
+	}
+	ex := ss.ex
+	ex.rw.release()
+	ex.done(err)
+}
+
+// release returns the response's pooled buffers once nothing refers to
+// them any more.
+func (w *stdResponse) release() {
+	pool := w.ex.s.stdBufs
+	pool.Put(w.body)
+	if w.headBuf != nil {
+		pool.Put(w.headBuf)
+	}
+	if w.fields != nil {
+		pool.Put(w.fields)
+	}
+	w.body, w.headBuf, w.fields = nil, nil, nil
 }
 
 // writable runs on the loop when the connection has drained.
@@ -506,6 +530,6 @@ func (ex *exchange) done(err error) {
 	if ss.serve(c) == netloop.Close || (ss.eof && !ss.busy) {
 		c.Close() // (after an EOF: the last request has been answered)
 	}
-	ss.yieldToWorker() // the next pipelined request, if serve handed one over
+	ss.yieldToWorker(c) // the next pipelined request, if serve handed one over
 
 }
