@@ -265,10 +265,9 @@ func (p *parser) version(b []byte) (bool, error) {
 		return false, nil
 	}
 	v := b[p.pos : p.pos+10]
-	for i, c := range v {
-		if !versionPrefixOK(i, c) {
-			return false, refuse(ErrMalformed, "invalid HTTP-version or line end %q", v)
-		}
+	if string(v[:5]) != "HTTP/" || !isDigit(v[5]) || v[6] != '.' || !isDigit(v[7]) ||
+		v[8] != '\r' || v[9] != '\n' {
+		return false, refuse(ErrMalformed, "invalid HTTP-version or line end %q", v)
 	}
 	if v[5] != '1' {
 		return false, refuse(ErrVersion, "HTTP/%c.%c", v[5], v[7])
