@@ -50,7 +50,7 @@ for server in $SERVERS; do
 	wait "$PID" 2>/dev/null || true
 	PID=
 	reqs=$(echo "$out" | awk '/requests in/ {print $1}')
-	ir=$(callgrind_annotate "$TMP/$server.out.1" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}')
+	ir=$(callgrind_annotate "$TMP/$server.out.1" 2>/dev/null | awk '/PROGRAM TOTALS/ && !done {gsub(",", "", $1); print $1; done = 1}')
 	if [ -z "$ir" ] || [ -z "$reqs" ] || [ "$reqs" = 0 ]; then
 		echo "callgrind.sh: $server: no count (see valgrind's output below)" >&2
 		tail -20 "$TMP/$server.err" >&2

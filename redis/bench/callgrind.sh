@@ -53,7 +53,7 @@ count() { # server test pipeline -> instructions per request
 	wait "$pid" 2>/dev/null || true
 	pid=""
 	local ir
-	ir=$(callgrind_annotate "$work/cg.out.1" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}')
+	ir=$(callgrind_annotate "$work/cg.out.1" 2>/dev/null | awk '/PROGRAM TOTALS/ && !done {gsub(",", "", $1); print $1; done = 1}')
 	if [ -z "$ir" ]; then
 		echo "error: no count for $server $t -P $p:" >&2
 		tail -20 "$work/valgrind.log" >&2
