@@ -28,6 +28,9 @@ func (s *lookupServer) OnTraffic(c netloop.Conn) netloop.Action {
 			reply, _ := s.lines.Encode(nil, []byte(key+"="+s.lookup(key)))
 			c.AsyncWrite(reply, nil) // an error means the client has gone
 		})
+		if err == nil {
+			c.Yield() // the worker runs once the loop has served this batch
+		}
 		if errors.Is(err, pool.ErrQueueFull) {
 			// Every worker is busy and the queue is full: shed this
 			// request rather than block the loop.
