@@ -66,9 +66,15 @@ func (p *parser) fieldLine(b []byte) (bool, error) {
 	for ve > vs && (v[ve-1] == ' ' || v[ve-1] == '\t') {
 		ve--
 	}
+	// A Host value must hold Host bytes only, which are all field bytes:
+	// one pass over the value checks either.
+	mask := uint8(isFieldByte)
+	if !trailers && n == 4 && equalFold(line[:4], "host") {
+		mask = isHostByte
+	}
 	for _, c := range v[vs:ve] {
-		if class[c]&isFieldByte == 0 {
-			return false, refuse(ErrMalformed, "control byte %#02x in a field value", c)
+		if class[c]&mask == 0 {
+			return false, badValue(v[vs:ve])
 		}
 	}
 	count := len(p.fields)
@@ -105,20 +111,27 @@ func indexLF(b []byte, i int) int {
 	return i + j
 }
 
+// badValue names what is wrong with a field value that failed
+// fieldLine's check: a control byte in any field, or, in a Host, a byte
+// that cannot be part of one.
+func badValue(v []byte) error {
+	for _, c := range v {
+		if class[c]&isFieldByte == 0 {
+			return refuse(ErrMalformed, "control byte %#02x in a field value", c)
+		}
+	}
+	return refuse(ErrMalformed, "invalid Host %q", v)
+}
+
 // known acts on the header fields that frame the request or steer the
 // connection.
 func (p *parser) known(name []byte, f field, b []byte) error {
 	v := f.value.of(b)
 	switch len(name) {
 	case 4:
-		if equalFold(name, "host") {
+		if equalFold(name, "host") { // its bytes checked by fieldLine
 			p.hostCount++
 			p.host = f.value
-			for _, c := range v {
-				if class[c]&isHostByte == 0 {
-					return refuse(ErrMalformed, "invalid Host %q", v)
-				}
-			}
 		}
 	case 6:
 		if equalFold(name, "expect") {

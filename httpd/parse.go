@@ -211,44 +211,54 @@ func (p *parser) blank(b []byte) (bool, error) {
 }
 
 func (p *parser) methodBytes(b []byte) (bool, error) {
-	for ; p.pos < len(b); p.pos++ {
-		c := b[p.pos]
+	// The scan runs on a local index, stored back once: p.pos in the loop
+	// would be loaded and stored on every byte.
+	i, start := p.pos, int(p.method.s)
+	for ; i < len(b); i++ {
+		c := b[i]
 		if class[c]&isToken != 0 {
-			if p.pos-int(p.method.s) >= maxMethod {
+			if i-start >= maxMethod {
+				p.pos = i
 				return false, refuse(ErrNotImplemented, "method longer than %d bytes", maxMethod)
 			}
 			continue
 		}
-		if c != ' ' || p.pos == int(p.method.s) {
+		p.pos = i
+		if c != ' ' || i == start {
 			return false, refuse(ErrMalformed, "invalid byte %#02x in the method", c)
 		}
-		p.method.e = int32(p.pos)
+		p.method.e = int32(i)
 		p.pos++
 		p.target.s = int32(p.pos)
 		p.state = stTarget
 		return true, nil
 	}
+	p.pos = i
 	return false, nil
 }
 
 func (p *parser) targetBytes(b []byte) (bool, error) {
-	max := int(p.target.s) + p.opts.MaxURIBytes
-	for ; p.pos < len(b); p.pos++ {
-		c := b[p.pos]
+	i, start := p.pos, int(p.target.s)
+	max := start + p.opts.MaxURIBytes
+	for ; i < len(b); i++ {
+		c := b[i]
 		if class[c]&isTarget != 0 {
-			if p.pos >= max {
+			if i >= max {
+				p.pos = i
 				return false, refuse(ErrURITooLong, "request-target longer than %d bytes", p.opts.MaxURIBytes)
 			}
 			continue
 		}
-		if c != ' ' || p.pos == int(p.target.s) {
+		p.pos = i
+		if c != ' ' || i == start {
 			return false, refuse(ErrMalformed, "invalid byte %#02x in the request-target", c)
 		}
-		p.target.e = int32(p.pos)
+		p.target.e = int32(i)
 		p.pos++
 		p.state = stVersion
 		return true, nil
 	}
+	p.pos = i
 	return false, nil
 }
 
