@@ -43,7 +43,6 @@ type WorkerPool struct {
 	workers sync.WaitGroup // worker goroutines
 
 	running atomic.Int64 // tasks executing now
-	waiting atomic.Int64 // queued, readable without the mutex
 }
 
 // worker is an idle worker's mailbox: a task, or nil to exit.
@@ -121,7 +120,6 @@ func (p *WorkerPool) submit(ctx context.Context, task func(), wait bool) error {
 			}
 			p.queue[(p.head+p.queued)%len(p.queue)] = task
 			p.queued++
-			p.waiting.Add(1)
 			p.mu.Unlock()
 			return nil
 		}
@@ -174,7 +172,6 @@ func (p *WorkerPool) next(w *worker) func() {
 		p.queue[p.head] = nil
 		p.head = (p.head + 1) % len(p.queue)
 		p.queued--
-		p.waiting.Add(-1)
 		p.mu.Unlock()
 		return task
 	}
@@ -302,7 +299,11 @@ func (p *WorkerPool) Running() int { return int(p.running.Load()) }
 
 // Waiting returns how many tasks are queued for a worker. Safe for
 // concurrent use.
-func (p *WorkerPool) Waiting() int { return int(p.waiting.Load()) }
+func (p *WorkerPool) Waiting() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.queued
+}
 
 // Workers returns how many worker goroutines are alive, busy or idle.
 // Safe for concurrent use.
