@@ -10,11 +10,9 @@
 #   WORKLOADS=pp SYSTEMS="netloop haproxy" proxy/bench/callgrind.sh
 #
 # The C echo backend of bench/servers/cepoll answers behind each proxy.
-# Each proxy runs under callgrind with instrumentation off; `netloop bench
-# echo` warms it up for 2 s, instrumentation is switched on for a 5 s run,
+# Each proxy runs under callgrind (steps in bench/callgrind.bash); `netloop
+# bench echo` warms it up for 2 s, instrumentation is on for a 5 s run,
 # and the instructions counted are divided by the messages echoed.
-# GODEBUG=asyncpreemptoff=1: callgrind 3.19 aborts on the Go runtime's
-# preemption signal.
 #
 # Needs valgrind, haproxy and gcc.
 set -euo pipefail
@@ -26,32 +24,18 @@ LISTEN=127.0.0.1:17311
 for bin in valgrind callgrind_control callgrind_annotate haproxy gcc go python3; do
 	command -v "$bin" >/dev/null || { echo "error: $bin not found (apt-get install valgrind haproxy gcc)" >&2; exit 1; }
 done
+. "$ROOT/bench/callgrind.bash"
 work=$(mktemp -d)
 pids=()
 cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}" $CG_PID; do kill "$p" 2>/dev/null || true; done
 	rm -rf "$work"
 }
 trap cleanup EXIT
 (cd "$ROOT" && go build -o "$work/netloop" ./cmd/netloop)
 gcc -O2 -o "$work/cecho" "$ROOT/bench/servers/cepoll/echo.c"
 gcc -O2 -o "$work/crelay" "$ROOT/bench/servers/crelay/relay.c"
-cat >"$work/haproxy.cfg" <<EOF
-global
-	nbthread 1
-defaults
-	mode tcp
-	timeout connect 5s
-	timeout client 1m
-	timeout server 1m
-frontend proxy
-	bind $LISTEN
-	default_backend echo
-backend echo
-	server echo1 $BACKEND
-resolvers default
-	nameserver loopback 127.0.0.1:53
-EOF
+sed "s/@LISTEN@/$LISTEN/; s/@BACKEND@/$BACKEND/" "$ROOT/proxy/bench/haproxy.cfg.in" >"$work/haproxy.cfg"
 "$work/cecho" "$BACKEND" >/dev/null 2>&1 &
 pids+=($!)
 
@@ -77,22 +61,14 @@ for w in $WORKLOADS; do
 		ccopy) cmd=("$work/crelay" copy "$LISTEN" "$BACKEND") ;;
 		*) echo "error: unknown system $sys" >&2; exit 1 ;;
 		esac
-		rm -f "$work/cg.out"*
-		GODEBUG=asyncpreemptoff=1 GOMAXPROCS=1 valgrind --tool=callgrind --instr-atstart=no \
-			--callgrind-out-file="$work/cg.out" "${cmd[@]}" >/dev/null 2>"$work/valgrind.log" &
-		pid=$!
+		cg_start "$work" "${cmd[@]}"
 		for _ in $(seq 200); do listening "$LISTEN" && break; sleep 0.1; done
 		load "$pipeline" 2s >/dev/null
-		callgrind_control -i on "$pid" >/dev/null 2>&1
-		msgs=$(load "$pipeline" 5s --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["messages"])')
-		callgrind_control -i off "$pid" >/dev/null 2>&1
-		callgrind_control -d "$pid" >/dev/null 2>&1
-		kill "$pid"
-		wait "$pid" 2>/dev/null || true
-		ir=$(callgrind_annotate "$work/cg.out.1" 2>/dev/null | awk '/PROGRAM TOTALS/ && !done {gsub(",", "", $1); print $1; done = 1}')
-		if [ -z "$ir" ] || [ "$msgs" = 0 ]; then
-			echo "error: no count for $sys ($w):" >&2
-			tail -20 "$work/valgrind.log" >&2
+		msgs=$(cg_measure load "$pipeline" 5s --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["messages"])')
+		cg_stop
+		ir=$(cg_total "$work") || exit 1
+		if [ "$msgs" = 0 ]; then
+			echo "error: $sys ($w) echoed no message" >&2
 			exit 1
 		fi
 		printf '%-6s %-8s %10d %16d\n' "$w" "$sys" "$msgs" $((ir / msgs))

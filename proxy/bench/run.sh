@@ -89,25 +89,7 @@ setup() {
 	(cd "$ROOT" && go build -o "$OUT/netloop" ./cmd/netloop)
 	gcc -O2 -Wall -o "$OUT/cecho" "$ROOT/bench/servers/cepoll/echo.c"
 	gcc -O2 -Wall -o "$OUT/crelay" "$ROOT/bench/servers/crelay/relay.c"
-	cat >"$OUT/haproxy.cfg" <<EOF
-global
-	nbthread 1
-	maxconn 9000
-defaults
-	mode tcp
-	timeout connect 5s
-	timeout client 1m
-	timeout server 1m
-frontend proxy
-	bind 127.0.0.1:${PORT[haproxy]}
-	default_backend echo
-backend echo
-	server echo1 127.0.0.1:$BACKEND_PORT
-# Without this section HAProxy makes one from /etc/resolv.conf; keep even
-# its idle resolver socket on loopback.
-resolvers default
-	nameserver loopback 127.0.0.1:53
-EOF
+	sed "s/@LISTEN@/127.0.0.1:${PORT[haproxy]}/; s/@BACKEND@/127.0.0.1:$BACKEND_PORT/" "$HERE/haproxy.cfg.in" >"$OUT/haproxy.cfg"
 	haproxy -c -q -f "$OUT/haproxy.cfg" || die "haproxy rejects $OUT/haproxy.cfg"
 }
 

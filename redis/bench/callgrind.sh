@@ -9,11 +9,9 @@
 #   redis/bench/callgrind.sh                  # -P 1 and -P 16, 50,000 requests each
 #   PIPELINES=1 TESTS=get redis/bench/callgrind.sh
 #
-# Each server runs under callgrind with instrumentation off; a first
-# redis-benchmark run warms it up, instrumentation is switched on for a
-# second one of N requests, and the instructions counted are divided by N.
-# GODEBUG=asyncpreemptoff=1: callgrind 3.19 aborts on the Go runtime's
-# preemption signal.
+# Each server runs under callgrind (steps in bench/callgrind.bash); a first
+# redis-benchmark run warms it up, instrumentation is on for a second one
+# of N requests, and the instructions counted are divided by N.
 #
 # Needs valgrind, redis-server and redis-tools.
 set -euo pipefail
@@ -25,9 +23,9 @@ PORT=${PORT:-16398}
 for bin in valgrind callgrind_control callgrind_annotate redis-server redis-benchmark redis-cli; do
 	command -v "$bin" >/dev/null || { echo "error: $bin not found (apt-get install valgrind redis-server redis-tools)" >&2; exit 1; }
 done
+. bench/callgrind.bash
 work=$(mktemp -d)
-pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -n "$CG_PID" ] && kill "$CG_PID" 2>/dev/null; rm -rf "$work"' EXIT
 go build -o "$work/netloop" ./cmd/netloop
 
 count() { # server test pipeline -> instructions per request
@@ -36,29 +34,16 @@ count() { # server test pipeline -> instructions per request
 	redis) cmd=(redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning) ;;
 	netloop) cmd=("$work/netloop" redis --addr "127.0.0.1:$PORT" --loops 1 --log-level warn) ;;
 	esac
-	rm -f "$work/cg.out"*
-	GODEBUG=asyncpreemptoff=1 GOMAXPROCS=1 valgrind --tool=callgrind --instr-atstart=no \
-		--callgrind-out-file="$work/cg.out" "${cmd[@]}" >/dev/null 2>"$work/valgrind.log" &
-	pid=$!
+	cg_start "$work" "${cmd[@]}"
 	for _ in $(seq 200); do
 		redis-cli -p "$PORT" PING >/dev/null 2>&1 && break
 		sleep 0.1
 	done
 	redis-benchmark -p "$PORT" -t "$t" -n $((N / 10)) -c 50 -P "$p" -q >/dev/null 2>&1
-	callgrind_control -i on "$pid" >/dev/null 2>&1
-	redis-benchmark -p "$PORT" -t "$t" -n "$N" -c 50 -P "$p" -q >/dev/null 2>&1
-	callgrind_control -i off "$pid" >/dev/null 2>&1
-	callgrind_control -d "$pid" >/dev/null 2>&1
-	kill "$pid"
-	wait "$pid" 2>/dev/null || true
-	pid=""
+	cg_measure redis-benchmark -p "$PORT" -t "$t" -n "$N" -c 50 -P "$p" -q >/dev/null 2>&1
 	local ir
-	ir=$(callgrind_annotate "$work/cg.out.1" 2>/dev/null | awk '/PROGRAM TOTALS/ && !done {gsub(",", "", $1); print $1; done = 1}')
-	if [ -z "$ir" ]; then
-		echo "error: no count for $server $t -P $p:" >&2
-		tail -20 "$work/valgrind.log" >&2
-		exit 1
-	fi
+	cg_stop
+	ir=$(cg_total "$work") || exit 1
 	echo $((ir / N))
 }
 
