@@ -481,13 +481,13 @@ func lastWritten(c netloop.Conn, err error) {
 // release returns the response's pooled buffers once nothing refers to
 // them any more.
 func (w *stdResponse) release() {
-	pool := w.ex.s.stdBufs
-	pool.Put(w.body)
+	bufs := w.ex.s.stdBufs
+	bufs.Put(w.body)
 	if w.headBuf != nil {
-		pool.Put(w.headBuf)
+		bufs.Put(w.headBuf)
 	}
 	if w.fields != nil {
-		pool.Put(w.fields)
+		bufs.Put(w.fields)
 	}
 	w.body, w.headBuf, w.fields = nil, nil, nil
 }
