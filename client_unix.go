@@ -43,7 +43,7 @@ func (l *loop) connect(ep endpoint, sa unix.Sockaddr, sotype int, h Handler, tim
 		return
 	}
 	c.interest = poller.Write
-	l.conns[fd] = c
+	l.conns.put(fd, c)
 	l.tick()
 	e.connectBy = l.now + timeout
 	l.schedule(c)
@@ -71,7 +71,7 @@ func (l *loop) connected(c *conn, watched bool) {
 		err = l.poller.Modify(c.fd, poller.Read)
 	} else {
 		err = l.poller.Add(c.fd, poller.Read)
-		l.conns[c.fd] = c
+		l.conns.put(c.fd, c)
 	}
 	if err != nil {
 		l.abandon(c, err)

@@ -36,7 +36,7 @@ type loop struct {
 	vecs    [][]byte     // writev scratch
 	iov     []unix.Iovec // writev scratch
 
-	conns     map[int]*conn
+	conns     connTable
 	listeners map[int]*listener
 	acc       acceptor
 
@@ -75,7 +75,6 @@ func newLoop(e *engine, idx int) (*loop, error) {
 		poller:    p,
 		scratch:   make([]byte, e.opts.ReadBufferSize),
 		pool:      buffer.NewPool(poolLimit),
-		conns:     make(map[int]*conn),
 		listeners: make(map[int]*listener),
 		ticking:   idx == 0 && e.opts.Ticker,
 	}
@@ -119,7 +118,7 @@ func (l *loop) run() {
 			l.serveTasks()
 		}
 		l.timers()
-		if l.draining && len(l.conns) == 0 {
+		if l.draining && l.conns.len() == 0 {
 			l.stopped = true
 		}
 	}
@@ -128,7 +127,7 @@ func (l *loop) run() {
 
 // event serves one ready descriptor.
 func (l *loop) event(fd int, ev poller.Event) {
-	if c, ok := l.conns[fd]; ok {
+	if c := l.conns.get(fd); c != nil {
 		if c.state == connConnecting {
 			l.connected(c, true)
 			return
@@ -283,7 +282,7 @@ func (l *loop) register(c *conn) {
 		return
 	}
 	c.interest = poller.Read
-	l.conns[c.fd] = c
+	l.conns.put(c.fd, c)
 	l.open(c)
 }
 
@@ -292,7 +291,7 @@ func (l *loop) register(c *conn) {
 func (l *loop) abandon(c *conn, err error) {
 	c.state = connClosed
 	c.closed.Store(true)
-	delete(l.conns, c.fd)
+	l.conns.remove(c.fd)
 	unix.Close(c.fd)
 	l.load.Add(-1)
 	if c.ext != nil {
@@ -315,21 +314,19 @@ func (l *loop) drain() {
 		delete(l.listeners, fd)
 	}
 	l.acc.resumeAt = time.Time{}
-	for _, c := range l.conns {
+	l.conns.each(func(c *conn) {
 		if c.state == connConnecting {
 			l.abandon(c, ErrEngineShutdown)
-			continue
+			return
 		}
 		l.closeConn(c, ErrEngineShutdown)
-	}
+	})
 }
 
 // closeAll closes every connection at once, pending writes or not.
 func (l *loop) closeAll() {
 	l.drain()
-	for _, c := range l.conns {
-		l.finish(c, ErrEngineShutdown)
-	}
+	l.conns.each(func(c *conn) { l.finish(c, ErrEngineShutdown) })
 }
 
 // exit rejects further tasks and fails the ones still queued, so that

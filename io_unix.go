@@ -283,7 +283,7 @@ func (l *loop) finish(c *conn, reason error) {
 	}
 	c.state = connClosed
 	c.closed.Store(true)
-	delete(l.conns, c.fd)
+	l.conns.remove(c.fd)
 	unix.Close(c.fd)
 	c.inbound.Reset(l.pool)
 	c.outbound.Reset(l.pool)
