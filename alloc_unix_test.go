@@ -71,3 +71,28 @@ func TestLeftoverPathAllocatesNothing(t *testing.T) {
 		t.Errorf("split-record round trip allocates %.2f times, want 0", avg)
 	}
 }
+
+// A reply built in AvailableBuffer allocates nothing once warm.
+func TestAvailableBufferReplyAllocatesNothing(t *testing.T) {
+	_, addr := serveOne(t, shouter{}, "tcp://127.0.0.1:0")
+	c := dial(t, addr)
+	line := append(pattern(200), '\n')
+	for i := range line[:len(line)-1] {
+		line[i] = 'a' + byte(i%26)
+	}
+	buf := make([]byte, len(line))
+	roundTrip := func() {
+		if _, err := c.Write(line); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 100; i++ {
+		roundTrip()
+	}
+	if avg := testing.AllocsPerRun(2000, roundTrip); avg != 0 {
+		t.Errorf("round trip through AvailableBuffer allocates %.2f times, want 0", avg)
+	}
+}

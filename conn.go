@@ -50,6 +50,16 @@ type Conn interface {
 	// Writev writes several slices, with one writev(2) when possible.
 	// Call only on the connection's event loop.
 	Writev(bs [][]byte) (int, error)
+	// AvailableBuffer returns an empty buffer to append output to and
+	// pass to an immediately following Write or Writev, as with
+	// bufio.Writer's method of the name: a reply built there needs no
+	// buffer of its own, no allocation and no pool. The buffer belongs
+	// to the event loop and is shared by all its connections, so it is
+	// valid only until the next AvailableBuffer call on any of them, and
+	// never for AsyncWrite (which keeps what it is given). Write copies
+	// what it keeps. Appending past its capacity (16 KiB) allocates, as
+	// append does. Call only on the connection's event loop.
+	AvailableBuffer() []byte
 	// ReadFrom writes everything r yields until io.EOF (an io.Reader that
 	// blocks would stall the loop). Call only on the connection's event
 	// loop.

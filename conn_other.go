@@ -96,6 +96,8 @@ func (c *conn) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
+func (c *conn) AvailableBuffer() []byte { return c.loop.out.lend() }
+
 func (c *conn) Writev(bs [][]byte) (int, error) {
 	total, err := c.writevSize(bs)
 	if err != nil {

@@ -24,6 +24,7 @@ type loop struct {
 	eng    *engine
 	h      Handler
 	pool   *buffer.Pool // recycled inbound and outbound memory
+	out    outScratch   // lent to handlers by Conn.AvailableBuffer
 	conns  map[*conn]struct{}
 
 	tasks taskQueue

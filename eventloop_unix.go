@@ -32,6 +32,7 @@ type loop struct {
 	onEvent poller.Handler // l.event, bound once so Wait does not allocate
 
 	scratch []byte       // where every read lands first (invariant 3)
+	out     outScratch   // lent to handlers by Conn.AvailableBuffer
 	pool    *buffer.Pool // recycled inbound and outbound memory
 	vecs    [][]byte     // writev scratch
 	iov     []unix.Iovec // writev scratch

@@ -68,14 +68,13 @@ func (p *parser) fieldLine(b []byte) (bool, error) {
 	}
 	// A Host value must hold Host bytes only, which are all field bytes:
 	// one pass over the value checks either.
+	host := !trailers && n == 4 && equalFold(line[:4], "host")
 	mask := uint8(isFieldByte)
-	if !trailers && n == 4 && equalFold(line[:4], "host") {
+	if host {
 		mask = isHostByte
 	}
-	for _, c := range v[vs:ve] {
-		if class[c]&mask == 0 {
-			return false, badValue(v[vs:ve])
-		}
+	if !allIn(v[vs:ve], mask) {
+		return false, badValue(v[vs:ve])
 	}
 	count := len(p.fields)
 	if trailers {
@@ -89,7 +88,12 @@ func (p *parser) fieldLine(b []byte) (bool, error) {
 	f := field{name: span{base, base + int32(n)}, value: span{valueStart, valueStart + int32(ve-vs)}}
 	p.fields = append(p.fields, f)
 	p.pos, p.scan = i+1, i+1
-	if trailers {
+	switch {
+	case trailers:
+		return true, nil
+	case host:
+		p.hostCount++
+		p.host = f.value
 		return true, nil
 	}
 	return true, p.known(line[:n], f, b)
@@ -123,16 +127,11 @@ func badValue(v []byte) error {
 	return refuse(ErrMalformed, "invalid Host %q", v)
 }
 
-// known acts on the header fields that frame the request or steer the
-// connection.
+// known acts on the header fields other than Host (which fieldLine
+// records) that frame the request or steer the connection.
 func (p *parser) known(name []byte, f field, b []byte) error {
 	v := f.value.of(b)
 	switch len(name) {
-	case 4:
-		if equalFold(name, "host") { // its bytes checked by fieldLine
-			p.hostCount++
-			p.host = f.value
-		}
 	case 6:
 		if equalFold(name, "expect") {
 			if !equalFold(v, "100-continue") {

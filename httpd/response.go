@@ -97,18 +97,8 @@ func addHeader[T string | []byte](w *ResponseWriter, name, value T) error {
 
 // checkField validates a response field.
 func checkField[T string | []byte](name, value T) error {
-	if len(name) == 0 {
+	if len(name) == 0 || !allIn(name, isToken) || !allIn(value, isFieldByte) {
 		return ErrInvalidHeader
-	}
-	for i := 0; i < len(name); i++ {
-		if class[name[i]]&isToken == 0 {
-			return ErrInvalidHeader
-		}
-	}
-	for i := 0; i < len(value); i++ {
-		if class[value[i]]&isFieldByte == 0 {
-			return ErrInvalidHeader
-		}
 	}
 	if reserved(name) {
 		return ErrReservedHeader

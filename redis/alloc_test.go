@@ -15,7 +15,15 @@ type fakeConn struct {
 	netloop.Conn // not used: calling anything else panics
 	in           []byte
 	out          []byte
+	scratch      []byte // lent by AvailableBuffer, as a loop lends its own
 	ctx          any
+}
+
+func (f *fakeConn) AvailableBuffer() []byte {
+	if f.scratch == nil {
+		f.scratch = make([]byte, 0, 16<<10)
+	}
+	return f.scratch[:0]
 }
 
 func (f *fakeConn) Peek(int) ([]byte, error)    { return f.in, nil }

@@ -25,6 +25,8 @@ type client struct {
 	// milliseconds), which expiry and LRU use for every command in it.
 	out []byte
 	now int64
+	// The last batch's replies outgrew the loop's buffer.
+	bigBatches bool
 
 	hashes []uint64 // scratch for multi-key commands
 	last   *command // the last command looked up

@@ -147,8 +147,13 @@ func (s *Server) OnTraffic(c netloop.Conn) netloop.Action {
 		return netloop.Close
 	}
 	in, _ := c.Peek(-1)
-	buf := s.buffer()
-	cl.out = *buf
+	var pooled *[]byte
+	if cl.bigBatches {
+		pooled = s.buffer()
+		cl.out = *pooled
+	} else {
+		cl.out = c.AvailableBuffer()
+	}
 	cl.now = time.Now().UnixMilli()
 	action := netloop.None
 	used, cmds := 0, int64(0)
@@ -180,8 +185,14 @@ func (s *Server) OnTraffic(c netloop.Conn) netloop.Action {
 	if len(cl.out) > 0 {
 		c.Write(cl.out) // a failed write is recorded on c, which netloop closes
 	}
-	*buf = cl.out
-	s.release(buf)
+	// Replies that outgrew the loop's buffer were copied each time append
+	// grew them: this client's next batches take a pooled buffer, which
+	// keeps its size, until a batch fits the loop's buffer again.
+	cl.bigBatches = len(cl.out) > cap(c.AvailableBuffer())
+	if pooled != nil {
+		*pooled = cl.out
+		s.release(pooled)
+	}
 	cl.out = nil
 	s.commands.Add(cmds)
 	return action
@@ -202,7 +213,8 @@ func (s *Server) OnTick() (time.Duration, netloop.Action) {
 // that needed more gets a fresh one next time rather than pinning memory.
 const maxPooledBuffer = 1 << 20
 
-// buffer lends a reply buffer for one batch. The pool hands each P (and so
+// buffer lends a reply buffer for a batch too large for the loop's own
+// (Conn.AvailableBuffer). The pool hands each P (and so
 // each event loop) its own, and Get and Put of the same pointer allocate
 // nothing.
 func (s *Server) buffer() *[]byte {
