@@ -2,6 +2,7 @@ package netloop_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -161,6 +162,52 @@ func (lines) OnTraffic(c netloop.Conn) netloop.Action {
 		fmt.Fprintf(c, "%d\n", i)
 		c.Discard(i + 1)
 	}
+}
+
+// upper answers each complete line with the line in upper case, every
+// reply of one OnTraffic built in the loop's AvailableBuffer and sent with
+// one Write.
+type upper struct{ netloop.BuiltinHandler }
+
+func (upper) OnTraffic(c netloop.Conn) netloop.Action {
+	in, _ := c.Peek(-1)
+	out := c.AvailableBuffer() // the loop's buffer, empty: no allocation
+	used := 0
+	for {
+		i := bytes.IndexByte(in[used:], '\n')
+		if i < 0 {
+			break
+		}
+		for _, b := range in[used : used+i+1] {
+			if 'a' <= b && b <= 'z' {
+				b -= 'a' - 'A'
+			}
+			out = append(out, b)
+		}
+		used += i + 1
+	}
+	c.Discard(used)
+	c.Write(out) // copies what the socket does not take at once
+	return netloop.None
+}
+
+func ExampleConn_AvailableBuffer() {
+	eng, done := start(upper{}, []string{"tcp://127.0.0.1:0"})
+	conn, err := net.Dial("tcp", eng.Addrs()[0].String())
+	if err != nil {
+		log.Fatal(err)
+	}
+	r := bufio.NewReader(conn)
+	conn.Write([]byte("one\ntwo\n")) // two lines, one reply write
+	l1, _ := r.ReadString('\n')
+	l2, _ := r.ReadString('\n')
+	fmt.Print(l1, l2)
+	conn.Close()
+	stop(eng)
+	<-done
+	// Output:
+	// ONE
+	// TWO
 }
 
 func ExampleConn_Peek() {
