@@ -12,9 +12,9 @@ import (
 
 // echoConfig holds the flags of the echo command.
 type echoConfig struct {
-	addr          string
-	network       string
-	loops         int
+	addr    string
+	network string
+	loopFlags
 	reusePort     bool
 	edgeTriggered bool
 	lb            balancing
@@ -40,7 +40,7 @@ It is the smallest netloop server, and the one to load-test the core with.`,
 				return err
 			}
 			log := g.logger(cmd.ErrOrStderr())
-			log.Info("starting echo server", "version", buildVersion(), "loops", loopsString(cfg.loops),
+			log.Info("starting echo server", "version", buildVersion(), "loops", cfg.loopFlags.String(),
 				"lb", cfg.lb.String(), "reuseport", cfg.reusePort, "edge_triggered", cfg.edgeTriggered)
 			return serve(cmd.Context(), log, &echoHandler{log: log}, addr, cfg.options()...)
 		},
@@ -48,7 +48,7 @@ It is the smallest netloop server, and the one to load-test the core with.`,
 	f := cmd.Flags()
 	f.StringVar(&cfg.addr, "addr", cfg.addr, "address to listen on: host:port, or a socket path with --network unix")
 	f.StringVar(&cfg.network, "network", cfg.network, "tcp, tcp4, tcp6, udp, udp4, udp6 or unix")
-	f.IntVar(&cfg.loops, "loops", 0, "number of event loops (0: one per CPU)")
+	cfg.loopFlags.register(f)
 	f.BoolVar(&cfg.reusePort, "reuseport", false, "give every loop its own SO_REUSEPORT listener and let the kernel balance")
 	f.BoolVar(&cfg.edgeTriggered, "edge-triggered", false, "poll edge-triggered (EPOLLET/EV_CLEAR) instead of level-triggered")
 	f.Var(&cfg.lb, "lb", "how accepted connections are spread over loops: roundrobin, leastconn or hash (of the client IP)")
@@ -56,17 +56,11 @@ It is the smallest netloop server, and the one to load-test the core with.`,
 }
 
 func (cfg *echoConfig) options() []netloop.Option {
-	opts := []netloop.Option{
+	return append(cfg.loopFlags.options(),
 		netloop.WithReusePort(cfg.reusePort),
 		netloop.WithEdgeTriggered(cfg.edgeTriggered),
 		netloop.WithLoadBalancing(netloop.LoadBalancing(cfg.lb)),
-	}
-	if cfg.loops > 0 {
-		opts = append(opts, netloop.WithNumLoops(cfg.loops))
-	} else {
-		opts = append(opts, netloop.WithMulticore(true))
-	}
-	return opts
+	)
 }
 
 // listenAddr turns the --network and --addr flags into a netloop address.
@@ -80,13 +74,6 @@ func listenAddr(network, addr string) (string, error) {
 		return "", fmt.Errorf("--addr is empty")
 	}
 	return network + "://" + addr, nil
-}
-
-func loopsString(n int) string {
-	if n <= 0 {
-		return "one per CPU"
-	}
-	return fmt.Sprint(n)
 }
 
 // echoHandler sends every byte back. Its callbacks run on several loops

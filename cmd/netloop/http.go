@@ -18,8 +18,8 @@ import (
 
 // httpConfig holds the flags of the http command.
 type httpConfig struct {
-	addr              string
-	loops             int
+	addr string
+	loopFlags
 	static            string
 	readHeaderTimeout time.Duration
 	idleTimeout       time.Duration
@@ -58,13 +58,13 @@ exits.`,
 			if cfg.static != "" {
 				mode = "static " + cfg.static
 			}
-			log.Info("starting http server", "version", buildVersion(), "loops", loopsString(cfg.loops), "serving", mode)
+			log.Info("starting http server", "version", buildVersion(), "loops", cfg.loopFlags.String(), "serving", mode)
 			return serveHTTP(cmd.Context(), log, srv, "tcp://"+cfg.addr, cfg.options()...)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&cfg.addr, "addr", cfg.addr, "address to listen on, host:port")
-	f.IntVar(&cfg.loops, "loops", 0, "number of event loops (0: one per CPU)")
+	cfg.loopFlags.register(f)
 	f.StringVar(&cfg.static, "static", "", "serve the files of this directory instead of the hello and echo handlers")
 	f.DurationVar(&cfg.readHeaderTimeout, "read-header-timeout", cfg.readHeaderTimeout, "total time a client has to send a request head (0: no limit)")
 	f.DurationVar(&cfg.idleTimeout, "idle-timeout", cfg.idleTimeout, "close keep-alive connections idle this long (0: never)")
@@ -94,13 +94,6 @@ func (cfg *httpConfig) server(log *slog.Logger) (*httpd.Server, error) {
 		return nil, fmt.Errorf("--static %s: not a directory", cfg.static)
 	}
 	return httpd.NewStd(http.FileServer(http.Dir(cfg.static)), opts...)
-}
-
-func (cfg *httpConfig) options() []netloop.Option {
-	if cfg.loops > 0 {
-		return []netloop.Option{netloop.WithNumLoops(cfg.loops)}
-	}
-	return []netloop.Option{netloop.WithMulticore(true)}
 }
 
 // helloHandler is the default site. It runs on the event loops and

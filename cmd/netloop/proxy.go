@@ -14,10 +14,10 @@ import (
 
 // proxyConfig holds the flags of the proxy command.
 type proxyConfig struct {
-	listen      string
-	upstreams   []string
-	balance     balanceFlag
-	loops       int
+	listen    string
+	upstreams []string
+	balance   balanceFlag
+	loopFlags
 	dialTimeout time.Duration
 	downTime    time.Duration
 	idleTimeout time.Duration
@@ -70,7 +70,7 @@ descriptors per direction.`,
 			if !strings.Contains(addr, "://") {
 				addr = "tcp://" + addr
 			}
-			log.Info("starting proxy", "version", buildVersion(), "loops", loopsString(cfg.loops),
+			log.Info("starting proxy", "version", buildVersion(), "loops", cfg.loopFlags.String(),
 				"upstreams", strings.Join(cfg.upstreams, ","), "balance", cfg.balance.String(), "splice", cfg.splice)
 			return serve(cmd.Context(), log, proxyServer{p}, addr, cfg.options()...)
 		},
@@ -79,7 +79,7 @@ descriptors per direction.`,
 	f.StringVar(&cfg.listen, "listen", cfg.listen, "address to accept clients on: host:port")
 	f.StringSliceVar(&cfg.upstreams, "upstream", nil, "upstream host:port to relay to; repeat it or separate with commas")
 	f.Var(&cfg.balance, "balance", "how clients are spread over upstreams: roundrobin, leastconn or hash (of the client IP)")
-	f.IntVar(&cfg.loops, "loops", 0, "number of event loops (0: one per CPU)")
+	cfg.loopFlags.register(f)
 	f.DurationVar(&cfg.dialTimeout, "connect-timeout", cfg.dialTimeout, "how long a connect to an upstream may take")
 	f.DurationVar(&cfg.downTime, "down-time", cfg.downTime, "how long an upstream that failed a connect is skipped")
 	f.DurationVar(&cfg.idleTimeout, "idle-timeout", 0, "close a connection idle this long either way (0: never)")
@@ -88,13 +88,7 @@ descriptors per direction.`,
 }
 
 func (cfg *proxyConfig) options() []netloop.Option {
-	opts := []netloop.Option{netloop.WithIdleTimeout(cfg.idleTimeout)}
-	if cfg.loops > 0 {
-		opts = append(opts, netloop.WithNumLoops(cfg.loops))
-	} else {
-		opts = append(opts, netloop.WithMulticore(true))
-	}
-	return opts
+	return append(cfg.loopFlags.options(), netloop.WithIdleTimeout(cfg.idleTimeout))
 }
 
 // proxyServer adds the exit summary to the proxy. It embeds the

@@ -5,14 +5,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/netloop/netloop"
 	"github.com/netloop/netloop/redis"
 )
 
 // redisConfig holds the flags of the redis command.
 type redisConfig struct {
-	addr      string
-	loops     int
+	addr string
+	loopFlags
 	maxmemory string
 	policy    string
 	databases int
@@ -54,20 +53,15 @@ unchanged. The keyspace is sharded over the event loops; see docs/redis.md.`,
 			if err != nil {
 				return err
 			}
-			log.Info("starting redis server", "version", buildVersion(), "loops", loopsString(cfg.loops),
+			log.Info("starting redis server", "version", buildVersion(), "loops", cfg.loopFlags.String(),
 				"maxmemory", maxmemory, "maxmemory_policy", policy.String())
-			opts := srv.Options()
-			if cfg.loops > 0 {
-				opts = append(opts, netloop.WithNumLoops(cfg.loops))
-			} else {
-				opts = append(opts, netloop.WithMulticore(true))
-			}
+			opts := append(srv.Options(), cfg.loopFlags.options()...)
 			return serve(cmd.Context(), log, srv, "tcp://"+cfg.addr, opts...)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&cfg.addr, "addr", cfg.addr, "address to listen on, host:port")
-	f.IntVar(&cfg.loops, "loops", 0, "number of event loops (0: one per CPU)")
+	cfg.loopFlags.register(f)
 	f.StringVar(&cfg.maxmemory, "maxmemory", cfg.maxmemory, "memory limit for keys and values: bytes, or with a unit (100mb, 1gb); 0 is none")
 	f.StringVar(&cfg.policy, "maxmemory-policy", cfg.policy, "what to do above maxmemory: noeviction, allkeys-lru, volatile-lru, allkeys-random or volatile-random")
 	f.IntVar(&cfg.databases, "databases", cfg.databases, "number of databases for SELECT")
