@@ -1,28 +1,35 @@
 #!/usr/bin/env bash
-# report.sh results/X.csv: the table of medians (over rounds) of a bench.sh
-# run, with the range of requests/s, and netloop's advantage over each peer
-# in the same mode: its requests/s divided by the peer's, and the peer's
-# CPU per request divided by its own (above 1: netloop is ahead), each
-# ratio taken within a round and then the median over rounds. The nethttp
-# row compares with netloop-std, the adapter serving net/http handlers
-# (and, in parentheses, with the native API).
+# report.sh results/X.csv [results/Y.csv ...]: the table of medians (over
+# rounds) of bench.sh runs, with the range of requests/s, and netloop's
+# advantage over each peer in the same mode: its requests/s divided by the
+# peer's, and the peer's CPU per request divided by its own (above 1:
+# netloop is ahead), each ratio taken within a round, then the median over
+# rounds and, in brackets, the lowest and highest round. The nethttp row
+# compares with netloop-std, the adapter serving net/http handlers (and,
+# in parentheses, with the native API). Several files pool their rounds.
 set -euo pipefail
 awk -F, '
-NR > 1 {
+FNR == 1 { base = rounds; next } # the rounds of each file follow those of the last
+{
 	k = $2 SUBSEP $3; n[k]++
+	round = base + $1
 	rps[k, n[k]] = $4; cpu[k, n[k]] = $7; p99[k, n[k]] = ($6 + 0 == 0 ? "" : $6)
-	byRound[$1, $2, $3, "rps"] = $4; byRound[$1, $2, $3, "cpu"] = $7
-	if ($1 + 0 > rounds) rounds = $1 + 0
+	byRound[round, $2, $3, "rps"] = $4; byRound[round, $2, $3, "cpu"] = $7
+	if (round > rounds) rounds = round
 	if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
 }
-# ratio returns the median over rounds of num/den (or den/num for CPU).
-function ratio(ref, peer, mode, what,   r, m, v) {
+# ratio returns the median over rounds of num/den (or den/num for CPU),
+# with the lowest and highest round.
+function ratio(ref, peer, mode, what,   r, m, v, x, lo, hi) {
 	m = 0
 	for (r = 1; r <= rounds; r++) {
 		if (byRound[r, ref, mode, what] == "" || byRound[r, peer, mode, what] + 0 == 0) continue
-		v[1, ++m] = what == "rps" ? byRound[r, ref, mode, what] / byRound[r, peer, mode, what] : byRound[r, peer, mode, what] / byRound[r, ref, mode, what]
+		x = what == "rps" ? byRound[r, ref, mode, what] / byRound[r, peer, mode, what] : byRound[r, peer, mode, what] / byRound[r, ref, mode, what]
+		v[1, ++m] = x
+		if (m == 1 || x < lo) lo = x
+		if (m == 1 || x > hi) hi = x
 	}
-	return m ? sprintf("%.2fx", median(v, 1, m)) : "-"
+	return m ? sprintf("%.2fx (%.2f-%.2f)", median(v, 1, m), lo, hi) : "-"
 }
 function lo(k, cnt,   i, m) { m = ""; for (i = 1; i <= cnt; i++) if (m == "" || rps[k, i] + 0 < m) m = rps[k, i] + 0; return m }
 function hi(k, cnt,   i, m) { m = ""; for (i = 1; i <= cnt; i++) if (m == "" || rps[k, i] + 0 > m) m = rps[k, i] + 0; return m }
@@ -52,4 +59,4 @@ END {
 		printf "| %s | %s | %.0f (%.0f-%.0f) | %s | %.2f us | %s | %s |\n", f[1], f[2], R[k], lo(k, n[k]), hi(k, n[k]),
 			P[k] == "" ? "n/a" : sprintf("%.1f ms", P[k] / 1000), C[k], adv1, adv2
 	}
-}' "$1"
+}' "$@"
