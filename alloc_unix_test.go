@@ -3,6 +3,7 @@
 package netloop
 
 import (
+	"bytes"
 	"io"
 	"testing"
 )
@@ -30,12 +31,7 @@ func TestEchoSteadyStateAllocatesNothing(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			for i := 0; i < 100; i++ {
-				roundTrip() // warm up buffers and the runtime
-			}
-			if avg := testing.AllocsPerRun(2000, roundTrip); avg != 0 {
-				t.Errorf("echo round trip allocates %.2f times, want 0", avg)
-			}
+			requireNoAllocs(t, "echo round trip", roundTrip)
 		})
 	}
 }
@@ -64,22 +60,14 @@ func TestLeftoverPathAllocatesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for i := 0; i < 100; i++ {
-		roundTrip()
-	}
-	if avg := testing.AllocsPerRun(1000, roundTrip); avg != 0 {
-		t.Errorf("split-record round trip allocates %.2f times, want 0", avg)
-	}
+	requireNoAllocs(t, "split-record round trip", roundTrip)
 }
 
 // A reply built in AvailableBuffer allocates nothing once warm.
 func TestAvailableBufferReplyAllocatesNothing(t *testing.T) {
 	_, addr := serveOne(t, shouter{}, "tcp://127.0.0.1:0")
 	c := dial(t, addr)
-	line := append(pattern(200), '\n')
-	for i := range line[:len(line)-1] {
-		line[i] = 'a' + byte(i%26)
-	}
+	line := append(bytes.Repeat([]byte("abcdefghij"), 20), '\n')
 	buf := make([]byte, len(line))
 	roundTrip := func() {
 		if _, err := c.Write(line); err != nil {
@@ -89,10 +77,17 @@ func TestAvailableBufferReplyAllocatesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	requireNoAllocs(t, "round trip through AvailableBuffer", roundTrip)
+}
+
+// requireNoAllocs warms roundTrip up (buffers, the runtime), then fails
+// the test if it allocates on average.
+func requireNoAllocs(t *testing.T, what string, roundTrip func()) {
+	t.Helper()
 	for i := 0; i < 100; i++ {
 		roundTrip()
 	}
 	if avg := testing.AllocsPerRun(2000, roundTrip); avg != 0 {
-		t.Errorf("round trip through AvailableBuffer allocates %.2f times, want 0", avg)
+		t.Errorf("%s allocates %.2f times, want 0", what, avg)
 	}
 }

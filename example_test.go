@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"strconv"
 	"time"
 
 	"github.com/netloop/netloop"
@@ -164,41 +165,37 @@ func (lines) OnTraffic(c netloop.Conn) netloop.Action {
 	}
 }
 
-// upper answers each complete line with the line in upper case, every
-// reply of one OnTraffic built in the loop's AvailableBuffer and sent with
-// one Write.
-type upper struct{ netloop.BuiltinHandler }
+// lengths answers each complete line with its length, the replies to all
+// the lines of one OnTraffic appended to the loop's AvailableBuffer and
+// sent with one Write.
+type lengths struct{ netloop.BuiltinHandler }
 
-func (upper) OnTraffic(c netloop.Conn) netloop.Action {
-	in, _ := c.Peek(-1)
+func (lengths) OnTraffic(c netloop.Conn) netloop.Action {
 	out := c.AvailableBuffer() // the loop's buffer, empty: no allocation
-	used := 0
 	for {
-		i := bytes.IndexByte(in[used:], '\n')
+		buf, _ := c.Peek(-1)
+		i := bytes.IndexByte(buf, '\n')
 		if i < 0 {
 			break
 		}
-		for _, b := range in[used : used+i+1] {
-			if 'a' <= b && b <= 'z' {
-				b -= 'a' - 'A'
-			}
-			out = append(out, b)
-		}
-		used += i + 1
+		out = strconv.AppendInt(out, int64(i), 10)
+		out = append(out, '\n')
+		c.Discard(i + 1)
 	}
-	c.Discard(used)
-	c.Write(out) // copies what the socket does not take at once
+	if len(out) > 0 {
+		c.Write(out) // copies what the socket does not take at once
+	}
 	return netloop.None
 }
 
 func ExampleConn_AvailableBuffer() {
-	eng, done := start(upper{}, []string{"tcp://127.0.0.1:0"})
+	eng, done := start(lengths{}, []string{"tcp://127.0.0.1:0"})
 	conn, err := net.Dial("tcp", eng.Addrs()[0].String())
 	if err != nil {
 		log.Fatal(err)
 	}
 	r := bufio.NewReader(conn)
-	conn.Write([]byte("one\ntwo\n")) // two lines, one reply write
+	conn.Write([]byte("one\nthree\n")) // two lines, one reply write
 	l1, _ := r.ReadString('\n')
 	l2, _ := r.ReadString('\n')
 	fmt.Print(l1, l2)
@@ -206,8 +203,8 @@ func ExampleConn_AvailableBuffer() {
 	stop(eng)
 	<-done
 	// Output:
-	// ONE
-	// TWO
+	// 3
+	// 5
 }
 
 func ExampleConn_Peek() {
