@@ -24,7 +24,7 @@ func newLoopTracker() *loopTracker {
 
 func (lt *loopTracker) OnOpen(c Conn) ([]byte, Action) {
 	lt.mu.Lock()
-	lt.byPeer[c.RemoteAddr().String()] = c.(*conn).loop.idx
+	lt.byPeer[c.RemoteAddr().String()] = c.LoopIndex()
 	lt.mu.Unlock()
 	lt.opened <- c
 	return nil, None

@@ -166,6 +166,12 @@ type Conn interface {
 	// socket's), or -1 where the platform engine has none. Safe for
 	// concurrent use; do not close it.
 	Fd() int
+	// LoopIndex returns the index of the event loop that serves the
+	// connection, from 0 to Engine.NumLoops()-1; it never changes. The
+	// callbacks of one loop run one at a time, so state kept per loop
+	// (a slice indexed by LoopIndex, sized in OnBoot) needs no lock when
+	// only callbacks touch it. Safe for concurrent use.
+	LoopIndex() int
 }
 
 // Both engines implement Conn with a type conn (conn_unix.go,

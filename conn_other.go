@@ -98,6 +98,8 @@ func (c *conn) Write(b []byte) (int, error) {
 
 func (c *conn) AvailableBuffer() []byte { return c.loop.out.lend() }
 
+func (c *conn) LoopIndex() int { return c.loop.idx }
+
 func (c *conn) Writev(bs [][]byte) (int, error) {
 	total, err := c.writevSize(bs)
 	if err != nil {

@@ -162,6 +162,15 @@ func (eng Engine) Addrs() []net.Addr {
 	return append([]net.Addr(nil), eng.e.addrs...)
 }
 
+// NumLoops returns the number of event loops that serve connections; each
+// connection's Conn.LoopIndex is below it.
+func (eng Engine) NumLoops() int {
+	if eng.e == nil {
+		return 0
+	}
+	return len(eng.e.loops)
+}
+
 // CountConnections returns the number of open stream connections.
 func (eng Engine) CountConnections() int {
 	if eng.e == nil {

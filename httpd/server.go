@@ -34,10 +34,13 @@ type Server struct {
 	h    Handler      // native, or
 	std  http.Handler // served on workers
 
-	date     dateCache
-	batches  sync.Pool // *batch: output and writer for one OnTraffic
-	sessions sync.Pool // *session, recycled from closed connections
-	epoch    time.Time
+	date    dateCache
+	batches sync.Pool // *batch: output and writer for one OnTraffic
+	// loopBatches holds each event loop's batch, by Conn.LoopIndex; made
+	// in OnBoot, before any connection, and used by its loop alone.
+	loopBatches []batch
+	sessions    sync.Pool // *session, recycled from closed connections
+	epoch       time.Time
 
 	mu       sync.Mutex
 	eng      netloop.Engine
@@ -124,6 +127,10 @@ func (s *Server) OnBoot(eng netloop.Engine) netloop.Action {
 	defer s.mu.Unlock()
 	s.eng, s.running = eng, true
 	s.draining.Store(false)
+	s.loopBatches = make([]batch, eng.NumLoops())
+	for i := range s.loopBatches {
+		s.loopBatches[i].owned = true
+	}
 	s.stopDate = make(chan struct{})
 	s.date.set(time.Now())
 	go s.date.run(s.stopDate)

@@ -34,14 +34,29 @@ func (ss *session) reset() {
 
 // batch is the scratch one OnTraffic call uses: the responses to every
 // request served in it go into out, written with one Conn.Write at the
-// end. Batches come from a sync.Pool, so an idle connection holds none.
+// end. Each loop has one of its own (Server.loopBatches), so an idle
+// connection holds none and taking one costs no synchronisation.
 type batch struct {
 	out []byte
 	w   ResponseWriter
 	r   Request
+
+	owned bool // one of Server.loopBatches, not pooled
+	inUse bool // owned, and taken by a serve call in progress
 }
 
-func (s *Server) getBatch() *batch { return s.batches.Get().(*batch) }
+// getBatch returns c's loop's batch. Should that be taken already (a
+// Handler that makes its loop serve another connection before returning),
+// or the loop be unknown, it returns one from a pool instead.
+func (s *Server) getBatch(c netloop.Conn) *batch {
+	if i := c.LoopIndex(); i < len(s.loopBatches) {
+		if b := &s.loopBatches[i]; !b.inUse {
+			b.inUse = true
+			return b
+		}
+	}
+	return s.batches.Get().(*batch)
+}
 
 func (s *Server) putBatch(b *batch) {
 	if cap(b.out) > 256<<10 {
@@ -50,6 +65,10 @@ func (s *Server) putBatch(b *batch) {
 	b.out = b.out[:0]
 	b.r = Request{}
 	b.w.c, b.w.b = nil, nil
+	if b.owned {
+		b.inUse = false
+		return
+	}
 	s.batches.Put(b)
 }
 
@@ -67,7 +86,7 @@ func (ss *session) serve(c netloop.Conn) netloop.Action {
 		done, err := ss.p.parse(req)
 		if err != nil {
 			if b == nil {
-				b = s.getBatch()
+				b = s.getBatch(c)
 			}
 			b.out = s.appendRefusal(b.out, err)
 			off = len(buf)
@@ -79,7 +98,7 @@ func (ss *session) serve(c netloop.Conn) netloop.Action {
 				// RFC 9110 10.1.1: the client waits for this before
 				// sending the body; the body's size has been checked.
 				if b == nil {
-					b = s.getBatch()
+					b = s.getBatch(c)
 				}
 				b.out = append(b.out, "HTTP/1.1 100 Continue\r\n\r\n"...)
 				ss.p.sentContinue = true
@@ -102,7 +121,7 @@ func (ss *session) serve(c netloop.Conn) netloop.Action {
 			continue
 		}
 		if b == nil {
-			b = s.getBatch()
+			b = s.getBatch(c)
 		}
 		closeAfter := ss.serveNative(c, b, req[:n])
 		off += n
@@ -116,7 +135,7 @@ func (ss *session) serve(c netloop.Conn) netloop.Action {
 	c.Discard(off)
 	if action == netloop.None && !ss.busy {
 		if b == nil && ss.p.pending() && ss.timedOut() {
-			b = s.getBatch()
+			b = s.getBatch(c)
 		}
 		action = ss.time(c, b)
 	}

@@ -9,6 +9,8 @@
 #
 #   httpd/bench/perfsplit.sh                  # netloop against the C floor
 #   SERVERS="netloop fasthttp" httpd/bench/perfsplit.sh
+#   SYMS=/tmp/syms httpd/bench/perfsplit.sh  # also keep each server's
+#                                             # per-symbol costs there
 #
 # Needs perf (Debian: linux-perf), wrk, gcc, and root (or a permissive
 # perf_event_paranoid).
@@ -49,6 +51,7 @@ for server in $SERVERS; do
 	perf report -i "$TMP/$server.data" --comms "$comm" --sort sym -n --stdio 2>/dev/null |
 		awk -v r="$reqs" '/^ +[0-9.]+%/ {sym = $NF; kind = ($3 == "[k]") ? "k" : "u"; printf "%s %s %.4f\n", sym, kind, $2 * 1000 / r}' \
 		>"$TMP/$server.syms"
+	if [ -n "${SYMS:-}" ]; then mkdir -p "$SYMS" && cp "$TMP/$server.syms" "$SYMS/"; fi
 	awk -v s="$server" -v r="$reqs" '{t[$2] += $3} END {printf "%-10s %9d %12.2f %12.2f %12.2f\n", s, r, t["k"] / 10, t["u"] / 10, (t["k"] + t["u"]) / 10}' "$TMP/$server.syms"
 done
 
