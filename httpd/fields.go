@@ -69,11 +69,13 @@ func (p *parser) fieldLine(b []byte) (bool, error) {
 	// A Host value must hold Host bytes only, which are all field bytes:
 	// one pass over the value checks either.
 	host := !trailers && n == 4 && equalFold(line[:4], "host")
-	mask := uint8(isFieldByte)
+	ok := false
 	if host {
-		mask = isHostByte
+		ok = allIn(v[vs:ve], isHostByte)
+	} else {
+		ok = validValue(v[vs:ve])
 	}
-	if !allIn(v[vs:ve], mask) {
+	if !ok {
 		return false, badValue(v[vs:ve])
 	}
 	count := len(p.fields)

@@ -97,7 +97,7 @@ func addHeader[T string | []byte](w *ResponseWriter, name, value T) error {
 
 // checkField validates a response field.
 func checkField[T string | []byte](name, value T) error {
-	if len(name) == 0 || !allIn(name, isToken) || !allIn(value, isFieldByte) {
+	if len(name) == 0 || !allIn(name, isToken) || !validValue(value) {
 		return ErrInvalidHeader
 	}
 	if reserved(name) {
