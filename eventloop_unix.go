@@ -69,6 +69,7 @@ func newLoop(e *engine, idx int) (*loop, error) {
 	if err != nil {
 		return nil, fmt.Errorf("netloop: %w", err)
 	}
+	p.SetQuietWait(int((e.opts.QuietWait + time.Millisecond - 1) / time.Millisecond))
 	l := &loop{
 		idx:       idx,
 		eng:       e,

@@ -40,6 +40,11 @@ Allow field, any other path 404. These run on the event loops (httpd's native
 API). With --static DIR it serves the directory instead, through net/http's
 FileServer run on httpd's worker pool (its net/http adapter).
 
+--quiet-wait (default 1ms, 0 with --static) lets an idle event loop wait that
+long before the Go scheduler is told it blocks, which saves the scheduler's
+bookkeeping under load; with --static the handlers run on goroutines that need
+the processor, so it is off unless given.
+
 --read-header-timeout is a total bound on receiving a request head, counted
 from its first byte: a client that trickles bytes is answered 408. On SIGINT
 or SIGTERM the server stops accepting, lets requests in progress finish, then
@@ -50,6 +55,9 @@ exits.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := g.logger(cmd.ErrOrStderr())
+			if cfg.static != "" && !cmd.Flags().Changed("quiet-wait") {
+				cfg.quietWait = 0 // FileServer runs on worker goroutines: let them have the P
+			}
 			srv, err := cfg.server(log)
 			if err != nil {
 				return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -10,19 +11,28 @@ import (
 
 // loopFlags are the event-loop flags every server command takes.
 type loopFlags struct {
-	loops int
+	loops     int
+	quietWait time.Duration
 }
+
+// defaultQuietWait is --quiet-wait's default: the servers' handlers run
+// on the event loops, so a loop holding its P while it waits keeps no
+// other goroutine from work (see netloop.Options.QuietWait).
+const defaultQuietWait = time.Millisecond
 
 func (lf *loopFlags) register(f *pflag.FlagSet) {
 	f.IntVar(&lf.loops, "loops", 0, "number of event loops (0: one per CPU)")
+	f.DurationVar(&lf.quietWait, "quiet-wait", defaultQuietWait,
+		"how long an idle loop waits before it tells the Go scheduler it blocks (0: at once)")
 }
 
 // options turns the flags into engine options.
 func (lf *loopFlags) options() []netloop.Option {
+	opts := []netloop.Option{netloop.WithQuietWait(lf.quietWait)}
 	if lf.loops > 0 {
-		return []netloop.Option{netloop.WithNumLoops(lf.loops)}
+		return append(opts, netloop.WithNumLoops(lf.loops))
 	}
-	return []netloop.Option{netloop.WithMulticore(true)}
+	return append(opts, netloop.WithMulticore(true))
 }
 
 // String describes the loops for the start-up log line.

@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"syscall"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -32,6 +33,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	profile := flag.String("cpuprofile", "", "write a CPU profile here until SIGINT or SIGTERM")
 	noTimeouts := flag.Bool("no-timeouts", false, "netloop: turn the read-header and idle timeouts off")
+	quietWait := flag.Duration("quiet-wait", time.Millisecond, "netloop: the engine's QuietWait, as netloop http sets it")
 	flag.Parse()
 	log.SetFlags(0)
 	if *profile != "" {
@@ -62,7 +64,7 @@ func main() {
 			w.Write(hello)
 		}), opts...)
 		if err == nil {
-			err = srv.Serve("tcp://"+*addr, netloop.WithNumLoops(1))
+			err = srv.Serve("tcp://"+*addr, netloop.WithNumLoops(1), netloop.WithQuietWait(*quietWait))
 		}
 	case "netloop-std":
 		var srv *httpd.Server

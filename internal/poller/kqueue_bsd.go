@@ -99,6 +99,10 @@ func (p *Poller) Wake() error {
 
 // Wait blocks for at most msec milliseconds (-1: no limit) until
 // descriptors are ready, and returns how many; Dispatch then serves them.
+// SetQuietWait does nothing on the BSDs: their system calls go through
+// libc (on macOS) and no raw kevent is offered.
+func (p *Poller) SetQuietWait(ms int) {}
+
 func (p *Poller) Wait(msec int) (int, error) {
 	var ts *unix.Timespec
 	if msec >= 0 {
