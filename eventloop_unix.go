@@ -243,7 +243,10 @@ func (l *loop) timeout() int {
 	if !l.timed() {
 		return -1
 	}
-	now := time.Now()
+	// One monotonic clock read (time.Now would read the wall clock too),
+	// which also freshens the loop's clock.
+	l.tick()
+	now := l.epoch.Add(l.now)
 	next := l.nextTimer(now)
 	if r := l.acc.resumeAt; !r.IsZero() && (next.IsZero() || r.Before(next)) {
 		next = r
