@@ -58,7 +58,7 @@ func ExampleNew() {
 	srv, err := httpd.New(httpd.HandlerFunc(func(w *httpd.ResponseWriter, r *httpd.Request) {
 		switch string(r.Path()) {
 		case "/hello":
-			w.AddHeader("Content-Type", "text/plain")
+			w.SetContentType("text/plain")
 			fmt.Fprintf(w, "hello, %s", r.Query())
 		default:
 			w.SetStatus(http.StatusNotFound)

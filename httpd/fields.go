@@ -16,7 +16,12 @@ import (
 func (p *parser) fieldLine(b []byte) (bool, error) {
 	trailers := p.state == stTrailers
 	limit := p.start + p.opts.MaxHeaderBytes
-	i := indexLF(b, p.scan)
+	var i int
+	if p.pos+1 < len(b) && b[p.pos] == '\r' && b[p.pos+1] == '\n' {
+		i = p.pos + 1 // the empty line that ends the section: no search
+	} else {
+		i = indexLF(b, p.scan)
+	}
 	if i < 0 {
 		p.scan = len(b)
 		if len(b) > limit {

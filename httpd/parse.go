@@ -361,13 +361,28 @@ func (p *parser) targetForm(b []byte) error {
 // splitPath sets path and query from the target's bytes from s on.
 func (p *parser) splitPath(b []byte, s int32) {
 	end := p.target.e
-	if q := bytes.IndexByte(b[s:end], '?'); q >= 0 {
+	if q := indexQuery(b[s:end]); q >= 0 {
 		p.path = span{s, s + int32(q)}
 		p.query = span{s + int32(q) + 1, end}
 		return
 	}
 	p.path = span{s, end}
 	p.query = span{end, end}
+}
+
+// indexQuery returns the index of the '?' that starts t's query, or -1.
+// A short path, the common case, is scanned in place: bytes.IndexByte's
+// set-up costs more than the scan.
+func indexQuery(t []byte) int {
+	if len(t) > 16 {
+		return bytes.IndexByte(t, '?')
+	}
+	for i, c := range t {
+		if c == '?' {
+			return i
+		}
+	}
+	return -1
 }
 
 // validAuthority checks uri-host [":" port] without userinfo (RFC 9110,

@@ -24,9 +24,10 @@ type ResponseWriter struct {
 	c netloop.Conn
 	b *batch
 
-	hdr    []byte // header field lines the Handler added
-	body   []byte // body bytes not yet framed
-	status int
+	hdr         []byte // header field lines the Handler added
+	contentType string // SetContentType's value; "" if none
+	body        []byte // body bytes not yet framed
+	status      int
 
 	contentLength int64 // declared with SetContentLength; -1 if not
 	written       int64 // body bytes the Handler wrote
@@ -74,6 +75,22 @@ func (w *ResponseWriter) Status() int { return w.status }
 // Fields the server writes itself fail with ErrReservedHeader.
 func (w *ResponseWriter) AddHeader(name, value string) error {
 	return addHeader(w, name, value)
+}
+
+// SetContentType sets the Content-Type field, replacing the value of an
+// earlier call. It is AddHeader("Content-Type", v) without the check of
+// a name known to be valid, and without a copy: the string is written
+// when the response is. Use it or AddHeader for Content-Type, not both.
+// A value with a control character fails with ErrInvalidHeader.
+func (w *ResponseWriter) SetContentType(v string) error {
+	if !validValue(v) {
+		return ErrInvalidHeader
+	}
+	if w.sent {
+		return ErrHeadersSent
+	}
+	w.contentType = v
+	return nil
 }
 
 // AddHeaderBytes is AddHeader for byte slices (copied).
@@ -237,6 +254,11 @@ func (w *ResponseWriter) appendHead(out []byte, length int64) []byte {
 		out = append(out, "Connection: close\r\n"...)
 	} else if w.minor == 0 {
 		out = append(out, "Connection: keep-alive\r\n"...)
+	}
+	if w.contentType != "" {
+		out = append(out, "Content-Type: "...)
+		out = append(out, w.contentType...)
+		out = append(out, "\r\n"...)
 	}
 	out = append(out, w.hdr...)
 	return append(out, "\r\n"...)

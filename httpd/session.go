@@ -64,7 +64,7 @@ func (s *Server) putBatch(b *batch) {
 	}
 	b.out = b.out[:0]
 	b.r = Request{}
-	b.w.c, b.w.b = nil, nil
+	b.w.c, b.w.b, b.w.contentType = nil, nil, ""
 	if b.owned {
 		b.inUse = false
 		return

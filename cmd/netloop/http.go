@@ -114,7 +114,7 @@ func helloHandler(w *httpd.ResponseWriter, r *httpd.Request) {
 			notAllowed(w, "GET, HEAD")
 			return
 		}
-		w.AddHeader("Content-Type", "text/plain")
+		w.SetContentType("text/plain")
 		w.WriteString("Hello, World!")
 	case "/echo":
 		if method != "POST" {
@@ -124,12 +124,12 @@ func helloHandler(w *httpd.ResponseWriter, r *httpd.Request) {
 		if ct := r.Header("Content-Type"); ct != nil {
 			w.AddHeaderBytes([]byte("Content-Type"), ct)
 		} else {
-			w.AddHeader("Content-Type", "application/octet-stream")
+			w.SetContentType("application/octet-stream")
 		}
 		w.Write(r.Body())
 	default:
 		w.SetStatus(http.StatusNotFound)
-		w.AddHeader("Content-Type", "text/plain")
+		w.SetContentType("text/plain")
 		w.WriteString("404 page not found\n")
 	}
 }
@@ -137,7 +137,7 @@ func helloHandler(w *httpd.ResponseWriter, r *httpd.Request) {
 func notAllowed(w *httpd.ResponseWriter, allow string) {
 	w.SetStatus(http.StatusMethodNotAllowed)
 	w.AddHeader("Allow", allow)
-	w.AddHeader("Content-Type", "text/plain")
+	w.SetContentType("text/plain")
 	w.WriteString("405 method not allowed\n")
 }
 

@@ -60,7 +60,7 @@ func main() {
 			opts = append(opts, httpd.WithReadHeaderTimeout(0), httpd.WithIdleTimeout(0))
 		}
 		srv, err = httpd.New(httpd.HandlerFunc(func(w *httpd.ResponseWriter, r *httpd.Request) {
-			w.AddHeader("Content-Type", "text/plain")
+			w.SetContentType("text/plain")
 			w.Write(hello)
 		}), opts...)
 		if err == nil {
