@@ -130,36 +130,37 @@ func (p *Poller) Wake() error {
 // descriptors are ready, and returns how many; Dispatch then serves them.
 // They are two calls so that the owner can read the clock in between.
 func (p *Poller) Wait(msec int) (int, error) {
-	// A busy loop (several descriptors ready last time) likely finds
-	// more ready now: ask without blocking first, as a raw system call
-	// that skips the scheduler's bookkeeping, and block (telling the
-	// scheduler) only when nothing is ready. A quiet loop goes straight to
-	// the blocking call: a system call that finds nothing costs more than
-	// the bookkeeping it saves.
-	if p.busy || msec == 0 {
+	// First, where it pays, a raw system call, which skips the
+	// scheduler's bookkeeping: a look without blocking for a busy loop
+	// (several descriptors ready last time, so likely more now), or a
+	// quiet wait (SetQuietWait), which also returns at once if something
+	// is ready. Then block, telling the scheduler, if nothing was. A
+	// quiet loop without a quiet wait goes straight to the blocking call:
+	// a look that finds nothing costs more than the bookkeeping it saves.
+	raw := -1 // the raw call's timeout in milliseconds; -1: no raw call
+	switch {
+	case msec == 0:
+		raw = 0
+	case p.quiet > 0:
+		raw = p.quiet
+		if msec > 0 && msec < raw {
+			raw = msec
+		}
+	case p.busy:
+		raw = 0
+	}
+	if raw >= 0 {
 		r, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(p.epfd),
-			uintptr(unsafe.Pointer(&p.events[0])), uintptr(len(p.events)), 0, 0, 0)
+			uintptr(unsafe.Pointer(&p.events[0])), uintptr(len(p.events)), uintptr(raw), 0, 0)
 		if errno == 0 && (r > 0 || msec == 0) {
 			p.busy = r > 1
 			return int(r), nil
 		}
-	}
-	if p.quiet > 0 && msec != 0 {
-		t := p.quiet
-		if msec > 0 && msec < t {
-			t = msec
-		}
-		r, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(p.epfd),
-			uintptr(unsafe.Pointer(&p.events[0])), uintptr(len(p.events)), uintptr(t), 0, 0)
-		if errno == 0 && r > 0 {
-			p.busy = r > 1
-			return int(r), nil
-		}
 		if errno == 0 && msec > 0 {
-			// Timed out: that much of msec has passed. (An interrupted
-			// wait, EINTR from the runtime's preemption signal, goes on
-			// to the full wait; timers are checked when it returns.)
-			if msec -= t; msec == 0 {
+			// Timed out: that much of msec has passed. (A wait
+			// interrupted by the runtime's preemption signal, EINTR, goes
+			// on to the full wait; timers are checked when it returns.)
+			if msec -= raw; msec == 0 {
 				return 0, nil
 			}
 		}
