@@ -207,6 +207,50 @@ func ExampleConn_AvailableBuffer() {
 	// 5
 }
 
+// perLoopBytes counts the bytes it echoes in one counter per event loop:
+// a loop runs its callbacks one at a time, so no counter needs a lock.
+type perLoopBytes struct {
+	netloop.BuiltinHandler
+	counts []int // by Conn.LoopIndex
+}
+
+func (h *perLoopBytes) OnBoot(eng netloop.Engine) netloop.Action {
+	h.counts = make([]int, eng.NumLoops()) // before any connection is served
+	return netloop.None
+}
+
+func (h *perLoopBytes) OnTraffic(c netloop.Conn) netloop.Action {
+	h.counts[c.LoopIndex()] += c.InboundBuffered()
+	c.WriteTo(c)
+	return netloop.None
+}
+
+// OnShutdown runs once every loop has stopped: the counters are still.
+func (h *perLoopBytes) OnShutdown(netloop.Engine) {
+	total := 0
+	for _, n := range h.counts {
+		total += n
+	}
+	fmt.Printf("%d loops echoed %d bytes\n", len(h.counts), total)
+}
+
+func ExampleConn_LoopIndex() {
+	eng, done := start(&perLoopBytes{}, []string{"tcp://127.0.0.1:0"}, netloop.WithNumLoops(2))
+	for i := 0; i < 3; i++ { // round robin: loops 0, 1, 0
+		conn, err := net.Dial("tcp", eng.Addrs()[0].String())
+		if err != nil {
+			log.Fatal(err)
+		}
+		conn.Write([]byte("hello\n"))
+		bufio.NewReader(conn).ReadString('\n')
+		conn.Close()
+	}
+	stop(eng)
+	<-done
+	// Output:
+	// 2 loops echoed 18 bytes
+}
+
 func ExampleConn_Peek() {
 	eng, done := start(lines{}, []string{"tcp://127.0.0.1:0"})
 	conn, err := net.Dial("tcp", eng.Addrs()[0].String())
