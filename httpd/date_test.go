@@ -22,6 +22,9 @@ func TestDateLineFollowsTheClockEachSecond(t *testing.T) {
 			if got := string(d.line()); got != want {
 				t.Fatalf("second %d: %q, want %q", i, got, want)
 			}
+			if got := string(d.okHead()); got != "HTTP/1.1 200 OK\r\n"+want {
+				t.Fatalf("second %d: 200 head %q", i, got)
+			}
 			time.Sleep(time.Second)
 		}
 	})

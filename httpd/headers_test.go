@@ -69,3 +69,25 @@ func TestHeaderCallsOverTheWire(t *testing.T) {
 		t.Errorf("fields added after the head went out: %v", resp.Header)
 	}
 }
+
+// A 200 head comes from the cached status and Date bytes, other heads and
+// those with a Server field are assembled: each has its status line, a
+// Date and, with WithServerName, one Server field.
+func TestHeadsWithAndWithoutServerName(t *testing.T) {
+	for _, name := range []string{"", "netloop-test"} {
+		s, err := New(HandlerFunc(testHandler), WithServerName(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := startServer(t, s)
+		for path, status := range map[string]int{"/": 200, "/missing": 404} {
+			resp, _ := roundTrip(t, addr, "GET "+path+" HTTP/1.1\r\nHost: a\r\n\r\n")
+			if resp.StatusCode != status || resp.Header.Get("Date") == "" {
+				t.Errorf("server %q %s: status %d, Date %q", name, path, resp.StatusCode, resp.Header.Get("Date"))
+			}
+			if got := resp.Header.Values("Server"); (name == "" && len(got) != 0) || (name != "" && (len(got) != 1 || got[0] != name)) {
+				t.Errorf("server %q %s: Server fields %q", name, path, got)
+			}
+		}
+	}
+}

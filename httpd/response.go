@@ -235,13 +235,17 @@ func (w *ResponseWriter) appendBody(out []byte) []byte {
 // appendHead appends the status line and header section; length is the
 // Content-Length to send, or -1 for none.
 func (w *ResponseWriter) appendHead(out []byte, length int64) []byte {
-	out = appendStatusLine(out, w.status)
-	if w.s.opts.ServerName != "" {
-		out = append(out, "Server: "...)
-		out = append(out, w.s.opts.ServerName...)
-		out = append(out, "\r\n"...)
+	if w.status == 200 && w.s.opts.ServerName == "" {
+		out = append(out, w.s.date.okHead()...)
+	} else {
+		out = appendStatusLine(out, w.status)
+		if w.s.opts.ServerName != "" {
+			out = append(out, "Server: "...)
+			out = append(out, w.s.opts.ServerName...)
+			out = append(out, "\r\n"...)
+		}
+		out = append(out, w.s.date.line()...)
 	}
-	out = append(out, w.s.date.line()...)
 	switch {
 	case w.chunked:
 		out = append(out, "Transfer-Encoding: chunked\r\n"...)

@@ -39,28 +39,40 @@ func bodyAllowed(code int) bool {
 // dateLine is a complete "Date: ...\r\n" field line.
 type dateLine [len("Date: Mon, 02 Jan 2006 15:04:05 GMT\r\n")]byte
 
+// okDateHead is the status line of a 200 response followed by the Date
+// field line: the head of most responses starts with these bytes.
+type okDateHead [len("HTTP/1.1 200 OK\r\n") + len(dateLine{})]byte
+
 // dateCache holds the Date field line, which a goroutine refreshes once a
 // second (RFC 9110, section 6.6.1: an origin server with a clock must send
-// Date). Responses read it with one atomic load.
+// Date), and the same line behind a 200 status line. Responses read it
+// with one atomic load.
 type dateCache struct {
-	v atomic.Pointer[dateLine]
+	v atomic.Pointer[okDateHead]
 }
 
-func (d *dateCache) line() []byte {
-	l := d.v.Load()
-	if l == nil {
+func (d *dateCache) load() *okDateHead {
+	h := d.v.Load()
+	if h == nil {
 		d.set(time.Now())
-		l = d.v.Load()
+		h = d.v.Load()
 	}
-	return l[:]
+	return h
 }
+
+// line returns the Date field line.
+func (d *dateCache) line() []byte { return d.load()[len("HTTP/1.1 200 OK\r\n"):] }
+
+// okHead returns "HTTP/1.1 200 OK\r\n" and the Date field line.
+func (d *dateCache) okHead() []byte { return d.load()[:] }
 
 func (d *dateCache) set(t time.Time) {
-	l := new(dateLine)
-	b := append(l[:0], "Date: "...)
+	h := new(okDateHead)
+	b := append(h[:0], statusLines[200]...)
+	b = append(b, "Date: "...)
 	b = t.UTC().AppendFormat(b, http.TimeFormat)
 	_ = append(b, "\r\n"...)
-	d.v.Store(l)
+	d.v.Store(h)
 }
 
 // run refreshes the line at every turn of the second until stop closes.
