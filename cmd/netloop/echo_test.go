@@ -234,6 +234,8 @@ func TestEchoCommandRejectsBadFlags(t *testing.T) {
 		{"echo", "--lb", "random"},
 		{"echo", "--log-level", "loud"},
 		{"echo", "--addr", ""},
+		{"echo", "--quiet-wait", "2s"},
+		{"echo", "--quiet-wait", "soon"},
 		{"echo", "extra-argument"},
 	}
 	for _, args := range tests {

@@ -127,6 +127,7 @@ func TestHTTPCommandRejectsBadFlags(t *testing.T) {
 		{"http", "--static", "/nonexistent/dir"},
 		{"http", "--addr", ""},
 		{"http", "--read-header-timeout", "soon"},
+		{"http", "--quiet-wait", "-1ms"},
 		{"http", "extra"},
 	} {
 		out, err := execute(args...)
