@@ -13,7 +13,9 @@
 #
 # Prints one line per run (CSV, also kept in results/) and a table of the
 # medians. cpu_us_per_req is the server's user+system CPU time during the
-# run divided by the requests wrk completed.
+# run divided by the requests wrk completed; steal_pct is the share of the
+# machine's CPU time the hypervisor gave elsewhere meanwhile (a round
+# with more than 10% is flagged on stderr).
 #
 # Needs wrk and nginx (Debian: apt-get install wrk nginx) and taskset.
 set -euo pipefail
@@ -103,6 +105,11 @@ cpu_ticks() {
 	echo $total
 }
 
+# cpu_stat: the machine's steal and total clock ticks (/proc/stat). Steal
+# is time the hypervisor gave another guest: a round with much of it is
+# not a fair comparison, and is flagged.
+cpu_stat() { awk '/^cpu / {t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t}' /proc/stat; }
+
 run_wrk() { # mode -> wrk output
 	local script=()
 	[ "$1" = pipelined ] && script=(-s pipeline.lua)
@@ -118,15 +125,21 @@ to_us() { # wrk latency ("1.23ms", "850.00us", "1.01s") -> microseconds
 }
 
 HZ=$(getconf CLK_TCK)
-echo "round,server,mode,requests_per_s,p50_us,p99_us,cpu_us_per_req,requests" | tee "$OUT"
+echo "round,server,mode,requests_per_s,p50_us,p99_us,cpu_us_per_req,requests,steal_pct" | tee "$OUT"
 for round in $(seq "$ROUNDS"); do
 	for mode in $MODES; do
 		for server in $SERVERS; do
 			start_server "$server"
 			DURATION=1 run_wrk "$mode" >/dev/null # warm up
 			before=$(cpu_ticks)
+			read -r steal0 total0 < <(cpu_stat)
 			out=$(run_wrk "$mode")
+			read -r steal1 total1 < <(cpu_stat)
 			after=$(cpu_ticks)
+			steal=$(awk -v s=$((steal1 - steal0)) -v t=$((total1 - total0)) 'BEGIN {printf "%.1f", (t > 0 ? 100 * s / t : 0)}')
+			if awk -v s="$steal" 'BEGIN {exit !(s > 10)}'; then
+				echo "bench.sh: $server $mode round $round: the hypervisor stole $steal% of the CPU time" >&2
+			fi
 			stop_server
 			reqs=$(echo "$out" | awk '/requests in/ {print $1}')
 			rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
@@ -138,7 +151,7 @@ for round in $(seq "$ROUNDS"); do
 			if echo "$out" | grep -q "Non-2xx\|Socket errors"; then
 				echo "bench.sh: $server $mode: $(echo "$out" | grep "Non-2xx\|Socket errors")" >&2
 			fi
-			echo "$round,$server,$mode,$rps,$p50,$p99,$cpu,$reqs" | tee -a "$OUT"
+			echo "$round,$server,$mode,$rps,$p50,$p99,$cpu,$reqs,$steal" | tee -a "$OUT"
 		done
 	done
 done
