@@ -7,7 +7,22 @@
 # rounds and, in brackets, the lowest and highest round. The nethttp row
 # compares with netloop-std, the adapter serving net/http handlers (and,
 # in parentheses, with the native API). Several files pool their rounds.
+# With MAXSTEAL=N, a round in which any run had more than N% of the CPU
+# time stolen by the hypervisor (bench.sh's steal_pct) is left out.
 set -euo pipefail
+if [ -n "${MAXSTEAL:-}" ]; then
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	kept=()
+	for f in "$@"; do
+		out="$tmp/$(( ${#kept[@]} + 1 )).csv"
+		awk -F, -v max="$MAXSTEAL" 'NR == FNR { if (FNR > 1 && $9 + 0 > max) bad[$1] = 1; next }
+			FNR == 1 || !($1 in bad)' "$f" "$f" >"$out"
+		echo "$f: $(awk -F, -v max="$MAXSTEAL" 'FNR > 1 && $9 + 0 > max {bad[$1] = 1} END {print length(bad)}' "$f") round(s) left out (steal above $MAXSTEAL%)" >&2
+		kept+=("$out")
+	done
+	set -- "${kept[@]}"
+fi
 awk -F, '
 FNR == 1 { base = rounds; next } # the rounds of each file follow those of the last
 {
