@@ -69,7 +69,12 @@ func newLoop(e *engine, idx int) (*loop, error) {
 	if err != nil {
 		return nil, fmt.Errorf("netloop: %w", err)
 	}
-	p.SetQuietWait(int((e.opts.QuietWait + time.Millisecond - 1) / time.Millisecond))
+	if idx >= 0 {
+		// Worker loops only: a dedicated acceptor that held a P while it
+		// waited quietly could keep a worker whose events are ready from
+		// one, as there are as many workers as Ps by default.
+		p.SetQuietWait(int((e.opts.QuietWait + time.Millisecond - 1) / time.Millisecond))
+	}
 	l := &loop{
 		idx:       idx,
 		eng:       e,

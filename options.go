@@ -86,8 +86,10 @@ type Options struct {
 	// handlers never hand work to goroutines) or when GOMAXPROCS exceeds
 	// the number of loops; otherwise another goroutine that becomes
 	// runnable may wait for the quiet wait to end, or, under constant
-	// load, for the runtime to preempt the loop (10 ms). Linux only; the
-	// other engines ignore it.
+	// load, for the runtime to preempt the loop (10 ms). So too may a loop
+	// whose events are ready, if there are more loops than GOMAXPROCS;
+	// the dedicated acceptor never waits quietly. Linux only; the other
+	// engines ignore it.
 	QuietWait time.Duration
 	// LockOSThread locks each event loop to its own OS thread. Default
 	// false. The portable engine locks its loop goroutines, where the

@@ -104,6 +104,9 @@ var wakeValue = [8]byte{1, 0, 0, 0, 0, 0, 0, 0}
 // thread. 0, the default, turns it off.
 func (p *Poller) SetQuietWait(ms int) { p.quiet = ms }
 
+// QuietWait returns the quiet wait in milliseconds.
+func (p *Poller) QuietWait() int { return p.quiet }
+
 // Wake interrupts a Wait in progress, or makes the next one return at once.
 // Safe for concurrent use.
 func (p *Poller) Wake() error {

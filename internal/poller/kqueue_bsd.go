@@ -103,6 +103,9 @@ func (p *Poller) Wake() error {
 // libc (on macOS) and no raw kevent is offered.
 func (p *Poller) SetQuietWait(ms int) {}
 
+// QuietWait returns 0: the BSDs have none.
+func (p *Poller) QuietWait() int { return 0 }
+
 func (p *Poller) Wait(msec int) (int, error) {
 	var ts *unix.Timespec
 	if msec >= 0 {
