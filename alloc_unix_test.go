@@ -5,6 +5,7 @@ package netloop
 import (
 	"bytes"
 	"io"
+	"net"
 	"testing"
 )
 
@@ -22,16 +23,7 @@ func TestEchoSteadyStateAllocatesNothing(t *testing.T) {
 			_, addr := serveOne(t, echoHandler{}, "tcp://127.0.0.1:0", tc.opts...)
 			c := dial(t, addr)
 			msg := pattern(512)
-			buf := make([]byte, len(msg))
-			roundTrip := func() {
-				if _, err := c.Write(msg); err != nil {
-					t.Fatal(err)
-				}
-				if _, err := io.ReadFull(c, buf); err != nil {
-					t.Fatal(err)
-				}
-			}
-			requireNoAllocs(t, "echo round trip", roundTrip)
+			requireNoAllocs(t, "echo round trip", writeThenRead(t, c, msg, len(msg)))
 		})
 	}
 }
@@ -68,16 +60,21 @@ func TestAvailableBufferReplyAllocatesNothing(t *testing.T) {
 	_, addr := serveOne(t, shouter{}, "tcp://127.0.0.1:0")
 	c := dial(t, addr)
 	line := append(bytes.Repeat([]byte("abcdefghij"), 20), '\n')
-	buf := make([]byte, len(line))
-	roundTrip := func() {
-		if _, err := c.Write(line); err != nil {
+	requireNoAllocs(t, "round trip through AvailableBuffer", writeThenRead(t, c, line, len(line)))
+}
+
+// writeThenRead returns a round trip over c: write msg, read a reply of
+// replyLen bytes into a buffer made once.
+func writeThenRead(t *testing.T, c net.Conn, msg []byte, replyLen int) func() {
+	buf := make([]byte, replyLen)
+	return func() {
+		if _, err := c.Write(msg); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := io.ReadFull(c, buf); err != nil {
 			t.Fatal(err)
 		}
 	}
-	requireNoAllocs(t, "round trip through AvailableBuffer", roundTrip)
 }
 
 // requireNoAllocs warms roundTrip up (buffers, the runtime), then fails

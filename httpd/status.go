@@ -39,9 +39,12 @@ func bodyAllowed(code int) bool {
 // dateLine is a complete "Date: ...\r\n" field line.
 type dateLine [len("Date: Mon, 02 Jan 2006 15:04:05 GMT\r\n")]byte
 
-// okDateHead is the status line of a 200 response followed by the Date
-// field line: the head of most responses starts with these bytes.
-type okDateHead [len("HTTP/1.1 200 OK\r\n") + len(dateLine{})]byte
+// okLine is the status line of a 200 response.
+const okLine = "HTTP/1.1 200 OK\r\n"
+
+// okDateHead is okLine followed by the Date field line: the head of most
+// responses starts with these bytes.
+type okDateHead [len(okLine) + len(dateLine{})]byte
 
 // dateCache holds the Date field line, which a goroutine refreshes once a
 // second (RFC 9110, section 6.6.1: an origin server with a clock must send
@@ -61,14 +64,14 @@ func (d *dateCache) load() *okDateHead {
 }
 
 // line returns the Date field line.
-func (d *dateCache) line() []byte { return d.load()[len("HTTP/1.1 200 OK\r\n"):] }
+func (d *dateCache) line() []byte { return d.load()[len(okLine):] }
 
-// okHead returns "HTTP/1.1 200 OK\r\n" and the Date field line.
+// okHead returns okLine and the Date field line.
 func (d *dateCache) okHead() []byte { return d.load()[:] }
 
 func (d *dateCache) set(t time.Time) {
 	h := new(okDateHead)
-	b := append(h[:0], statusLines[200]...)
+	b := append(h[:0], okLine...)
 	b = append(b, "Date: "...)
 	b = t.UTC().AppendFormat(b, http.TimeFormat)
 	_ = append(b, "\r\n"...)

@@ -97,8 +97,6 @@ func (p *Poller) Wake() error {
 	}
 }
 
-// Wait blocks for at most msec milliseconds (-1: no limit) until
-// descriptors are ready, and returns how many; Dispatch then serves them.
 // SetQuietWait does nothing on the BSDs: their system calls go through
 // libc (on macOS) and no raw kevent is offered.
 func (p *Poller) SetQuietWait(ms int) {}
@@ -106,6 +104,8 @@ func (p *Poller) SetQuietWait(ms int) {}
 // QuietWait returns 0: the BSDs have none.
 func (p *Poller) QuietWait() int { return 0 }
 
+// Wait blocks for at most msec milliseconds (-1: no limit) until
+// descriptors are ready, and returns how many; Dispatch then serves them.
 func (p *Poller) Wait(msec int) (int, error) {
 	var ts *unix.Timespec
 	if msec >= 0 {
