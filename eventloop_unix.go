@@ -74,6 +74,7 @@ func newLoop(e *engine, idx int) (*loop, error) {
 		// waited quietly could keep a worker whose events are ready from
 		// one, as there are as many workers as Ps by default.
 		p.SetQuietWait(int((e.opts.QuietWait + time.Millisecond - 1) / time.Millisecond))
+		p.SetCoalesce(e.opts.Coalesce)
 	}
 	l := &loop{
 		idx:       idx,

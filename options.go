@@ -91,6 +91,29 @@ type Options struct {
 	// the dedicated acceptor never waits quietly. Linux only; the other
 	// engines ignore it.
 	QuietWait time.Duration
+	// Coalesce is how long an event loop that wakes to find only a few
+	// connections ready (fewer than 4) sleeps before serving them, so
+	// that connections that become ready meanwhile join the batch.
+	// Default 0 (serve at once). At most 1 ms; the kernel adds the
+	// thread's timer slack (50 us by default) to the sleep.
+	//
+	// Under a load of many small requests a loop otherwise serves them
+	// one or two at a time: it polls, and often sleeps and is woken,
+	// for each, and its peers get their replies one at a time too. With
+	// a Coalesce of 20 us, netloop's Redis benchmark (one loop, 50
+	// clients, one request each in flight) served 5-6 requests a poll
+	// instead of 1.2-1.5, and server CPU time per request fell by about
+	// a tenth.
+	//
+	// The price is latency: a request in a small batch waits up to the
+	// sleep. A loop whose sleeps find nothing new (a lone client) backs
+	// off, trying again 1, 2, 4 ... up to 64 small batches later, so a
+	// client that has the server to itself is delayed rarely. As with
+	// QuietWait the sleep is hidden from the Go scheduler, so the loop's P
+	// runs nothing else meanwhile; batches woken by tasks (AsyncWrite,
+	// Wake) and the dedicated acceptor never wait. Linux only; the other
+	// engines ignore it.
+	Coalesce time.Duration
 	// LockOSThread locks each event loop to its own OS thread. Default
 	// false. The portable engine locks its loop goroutines, where the
 	// callbacks run; the goroutines that move bytes stay unlocked.
@@ -218,6 +241,8 @@ func (o *Options) validate() error {
 		return fmt.Errorf("%w: DialTimeout %v must be positive", ErrInvalidOption, o.DialTimeout)
 	case o.QuietWait < 0 || o.QuietWait > time.Second:
 		return fmt.Errorf("%w: QuietWait %v is outside 0 .. 1s", ErrInvalidOption, o.QuietWait)
+	case o.Coalesce < 0 || o.Coalesce > time.Millisecond:
+		return fmt.Errorf("%w: Coalesce %v is outside 0 .. 1ms", ErrInvalidOption, o.Coalesce)
 	case o.IdleTimeout < 0 || o.ReadTimeout < 0 || o.WriteTimeout < 0:
 		return fmt.Errorf("%w: negative timeout", ErrInvalidOption)
 	case o.MaxInbound <= 0 || o.MaxOutbound <= 0:
@@ -273,6 +298,10 @@ func WithEdgeTriggered(on bool) Option { return func(o *Options) { o.EdgeTrigger
 // WithQuietWait lets an idle loop wait up to d before it blocks in a way
 // the Go scheduler sees (see Options.QuietWait).
 func WithQuietWait(d time.Duration) Option { return func(o *Options) { o.QuietWait = d } }
+
+// WithCoalesce lets a loop that wakes to a small batch wait up to d for
+// more before serving it (see Options.Coalesce).
+func WithCoalesce(d time.Duration) Option { return func(o *Options) { o.Coalesce = d } }
 
 // WithLockOSThread locks each event loop to an OS thread.
 func WithLockOSThread(on bool) Option { return func(o *Options) { o.LockOSThread = on } }

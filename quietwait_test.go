@@ -51,3 +51,14 @@ func TestQuietWaitIsBounded(t *testing.T) {
 		}
 	}
 }
+
+func TestCoalesceIsBounded(t *testing.T) {
+	for _, d := range []time.Duration{-time.Microsecond, 2 * time.Millisecond} {
+		if _, err := buildOptions([]Option{WithCoalesce(d)}); !errors.Is(err, ErrInvalidOption) {
+			t.Errorf("Coalesce %v: err = %v, want ErrInvalidOption", d, err)
+		}
+	}
+	if _, err := buildOptions([]Option{WithCoalesce(time.Millisecond)}); err != nil {
+		t.Errorf("Coalesce 1ms: %v", err)
+	}
+}

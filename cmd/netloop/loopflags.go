@@ -13,6 +13,7 @@ import (
 type loopFlags struct {
 	loops     int
 	quietWait time.Duration
+	coalesce  time.Duration
 }
 
 // defaultQuietWait is --quiet-wait's default: the servers' handlers run
@@ -24,11 +25,13 @@ func (lf *loopFlags) register(f *pflag.FlagSet) {
 	f.IntVar(&lf.loops, "loops", 0, "number of event loops (0: one per CPU)")
 	f.DurationVar(&lf.quietWait, "quiet-wait", defaultQuietWait,
 		"how long an idle loop waits before it tells the Go scheduler it blocks (0: at once)")
+	f.DurationVar(&lf.coalesce, "coalesce", 0,
+		"how long a loop that wakes to fewer than 4 ready connections waits for more (0: serve at once; at most 1ms)")
 }
 
 // options turns the flags into engine options.
 func (lf *loopFlags) options() []netloop.Option {
-	opts := []netloop.Option{netloop.WithQuietWait(lf.quietWait)}
+	opts := []netloop.Option{netloop.WithQuietWait(lf.quietWait), netloop.WithCoalesce(lf.coalesce)}
 	if lf.loops > 0 {
 		return append(opts, netloop.WithNumLoops(lf.loops))
 	}

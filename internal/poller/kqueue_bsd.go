@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -103,6 +104,13 @@ func (p *Poller) SetQuietWait(ms int) {}
 
 // QuietWait returns 0: the BSDs have none.
 func (p *Poller) QuietWait() int { return 0 }
+
+// SetCoalesce does nothing on the BSDs, for the reason SetQuietWait
+// does not: the sleep must be a raw system call.
+func (p *Poller) SetCoalesce(d time.Duration) {}
+
+// Coalesced returns zeros: the BSDs never coalesce.
+func (p *Poller) Coalesced() (sleeps, hits uint64) { return 0, 0 }
 
 // Wait blocks for at most msec milliseconds (-1: no limit) until
 // descriptors are ready, and returns how many; Dispatch then serves them.

@@ -6,6 +6,7 @@
 #   N=200000 ROUNDS=1 redis/bench/run.sh    # a quick look
 #   MODE=multi redis/bench/run.sh           # both cores: netloop --loops 2 vs io-threads 2
 #   NETLOOP=/path/to/netloop redis/bench/run.sh   # a prebuilt binary instead of go build
+#   NETLOOP_ARGS="--coalesce 0" redis/bench/run.sh # extra flags for netloop redis
 #
 # MODE=pinned (default): each server on CPU 0 (netloop with GOMAXPROCS=1 and
 # one loop), redis-benchmark on CPU 1. MODE=multi: the servers get both
@@ -66,7 +67,7 @@ start_server() { # name port
 		;;
 	netloop)
 		GOMAXPROCS=$cpus "${pin[@]}" "$work/netloop" redis --addr "127.0.0.1:$port" --loops "$cpus" \
-			--log-level warn >"$work/$name.log" 2>&1 &
+			--log-level warn ${NETLOOP_ARGS:-} >"$work/$name.log" 2>&1 &
 		;;
 	esac
 	pid=$!
