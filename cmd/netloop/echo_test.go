@@ -236,6 +236,8 @@ func TestEchoCommandRejectsBadFlags(t *testing.T) {
 		{"echo", "--addr", ""},
 		{"echo", "--quiet-wait", "2s"},
 		{"echo", "--quiet-wait", "soon"},
+		{"echo", "--coalesce", "2ms"},
+		{"echo", "--coalesce", "-1us"},
 		{"echo", "extra-argument"},
 	}
 	for _, args := range tests {

@@ -9,7 +9,8 @@ import (
 	"github.com/netloop/netloop"
 )
 
-// loopFlags are the event-loop flags every server command takes.
+// loopFlags are the event-loop flags every server command takes. A
+// command sets coalesce before register to give --coalesce its default.
 type loopFlags struct {
 	loops     int
 	quietWait time.Duration
@@ -21,11 +22,16 @@ type loopFlags struct {
 // other goroutine from work (see netloop.Options.QuietWait).
 const defaultQuietWait = time.Millisecond
 
+// redisCoalesce is netloop redis's --coalesce: its clients typically keep
+// one small request each in flight, the load that gathering serves best
+// (see netloop.Options.Coalesce and docs/redis.md).
+const redisCoalesce = 20 * time.Microsecond
+
 func (lf *loopFlags) register(f *pflag.FlagSet) {
 	f.IntVar(&lf.loops, "loops", 0, "number of event loops (0: one per CPU)")
 	f.DurationVar(&lf.quietWait, "quiet-wait", defaultQuietWait,
 		"how long an idle loop waits before it tells the Go scheduler it blocks (0: at once)")
-	f.DurationVar(&lf.coalesce, "coalesce", 0,
+	f.DurationVar(&lf.coalesce, "coalesce", lf.coalesce,
 		"how long a loop that wakes to fewer than 4 ready connections waits for more (0: serve at once; at most 1ms)")
 }
 

@@ -19,6 +19,7 @@ type redisConfig struct {
 
 func newRedisCmd(g *globals) *cobra.Command {
 	cfg := redisConfig{addr: "127.0.0.1:6379", maxmemory: "0", policy: "noeviction", databases: 16}
+	cfg.coalesce = redisCoalesce
 	cmd := &cobra.Command{
 		Use:   "redis",
 		Short: "Run a Redis-protocol server (strings, keys, expiry, eviction)",

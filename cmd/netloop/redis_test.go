@@ -61,4 +61,11 @@ func TestRedisCommandRejectsBadFlags(t *testing.T) {
 	if err != nil || !strings.Contains(out, "--maxmemory-policy") {
 		t.Errorf("netloop redis --help: %v\n%s", err, out)
 	}
+	// The redis server gathers small batches by default; echo does not.
+	if !strings.Contains(out, "(default 20µs)") {
+		t.Errorf("netloop redis --help does not show --coalesce's 20µs default:\n%s", out)
+	}
+	if out, _ := execute("echo", "--help"); strings.Contains(out, "(default 20µs)") {
+		t.Errorf("netloop echo --help shows a --coalesce default:\n%s", out)
+	}
 }

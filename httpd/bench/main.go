@@ -34,6 +34,7 @@ func main() {
 	profile := flag.String("cpuprofile", "", "write a CPU profile here until SIGINT or SIGTERM")
 	noTimeouts := flag.Bool("no-timeouts", false, "netloop: turn the read-header and idle timeouts off")
 	quietWait := flag.Duration("quiet-wait", time.Millisecond, "netloop: the engine's QuietWait, as netloop http sets it")
+	coalesce := flag.Duration("coalesce", 0, "netloop: the engine's Coalesce")
 	flag.Parse()
 	log.SetFlags(0)
 	if *profile != "" {
@@ -64,7 +65,7 @@ func main() {
 			w.Write(hello)
 		}), opts...)
 		if err == nil {
-			err = srv.Serve("tcp://"+*addr, netloop.WithNumLoops(1), netloop.WithQuietWait(*quietWait))
+			err = srv.Serve("tcp://"+*addr, netloop.WithNumLoops(1), netloop.WithQuietWait(*quietWait), netloop.WithCoalesce(*coalesce))
 		}
 	case "netloop-std":
 		var srv *httpd.Server

@@ -90,7 +90,7 @@ hz=$(getconf CLK_TCK)
 bench_pin=()
 [ "$MODE" = pinned ] && bench_pin=(taskset -c 1)
 mkdir -p "$(dirname "$OUT")"
-printf 'round\tmode\tpipeline\tserver\ttest\trps\tcpu_us_per_req\n' >"$OUT"
+printf 'round\tmode\tpipeline\tserver\ttest\trps\tcpu_us_per_req\tp50_ms\n' >"$OUT"
 
 # Each test is run against both servers back to back, each freshly started,
 # so the two measurements of a test lie within seconds of each other on a
@@ -110,8 +110,9 @@ for round in $(seq "$ROUNDS"); do
 				after=$(ticks "$pid")
 				stop_server
 				rps=$(echo "$line" | sed -E 's/.*: ([0-9.]+) requests per second.*/\1/')
+				p50=$(echo "$line" | sed -nE 's/.*p50=([0-9.]+) msec.*/\1/p')
 				cpu=$(awk -v d=$((after - before)) -v hz="$hz" -v n="$N" 'BEGIN { printf "%.3f", d / hz / n * 1e6 }')
-				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$MODE" "$p" "$server" "$t" "$rps" "$cpu" | tee -a "$OUT"
+				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$MODE" "$p" "$server" "$t" "$rps" "$cpu" "$p50" | tee -a "$OUT"
 			done
 		done
 	done

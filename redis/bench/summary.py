@@ -4,9 +4,10 @@
     summary.py results/pinned.tsv [--markdown]
 
 For each pipeline depth and test: the median requests/s of each server
-(with min-max), the median server CPU time per request, and the median of
+(with min-max), the median server CPU time per request, the median of
 the per-round ratios netloop/redis (throughput: higher is better; CPU:
-lower is better).
+lower is better), and the median p50 latency redis-benchmark reported
+(files written before it was recorded show "-").
 """
 
 import csv
@@ -39,7 +40,8 @@ def table(rows):
                 ratios.append(float(a[0]["rps"]) / float(b[0]["rps"]))
                 if float(b[0]["cpu_us_per_req"]) > 0:
                     cpu_ratios.append(float(a[0]["cpu_us_per_req"]) / float(b[0]["cpu_us_per_req"]))
-        out.append((p, t, rps, cpu, ratios, cpu_ratios))
+        p50 = {s: [float(r["p50_ms"]) for r in v if r.get("p50_ms")] for s, v in by.items()}
+        out.append((p, t, rps, cpu, ratios, cpu_ratios, p50))
     return out
 
 
@@ -52,14 +54,17 @@ def fmt_range(v, f="{:,.0f}"):
 def main():
     rows = load(sys.argv[1])
     md = "--markdown" in sys.argv
-    head = ["-P", "test", "redis-server req/s", "netloop req/s", "ratio", "redis CPU µs/req", "netloop CPU µs/req", "CPU ratio"]
+    head = ["-P", "test", "redis-server req/s", "netloop req/s", "ratio", "redis CPU µs/req", "netloop CPU µs/req", "CPU ratio",
+            "p50 ms redis / netloop"]
     lines = []
-    for p, t, rps, cpu, ratios, cpu_ratios in table(rows):
+    for p, t, rps, cpu, ratios, cpu_ratios, p50 in table(rows):
         lines.append([
             str(p), t.upper(), fmt_range(rps["redis"]), fmt_range(rps["netloop"]),
             "{:.2f}x".format(statistics.median(ratios)) if ratios else "-",
             fmt_range(cpu["redis"], "{:.2f}"), fmt_range(cpu["netloop"], "{:.2f}"),
             "{:.2f}x".format(statistics.median(cpu_ratios)) if cpu_ratios else "-",
+            "{:.3f} / {:.3f}".format(statistics.median(p50["redis"]), statistics.median(p50["netloop"]))
+            if p50["redis"] and p50["netloop"] else "-",
         ])
     if md:
         print("| " + " | ".join(head) + " |")
