@@ -48,7 +48,7 @@ def panel(x0, y0, w, h, groups, key, title, unit):
 
 def main():
     rows = load(sys.argv[1])
-    groups = [{"name": f"{t.upper()} -P{p}", "rps": rps, "cpu": cpu} for p, t, rps, cpu, _, _ in table(rows)]
+    groups = [{"name": f"{t.upper()} -P{p}", "rps": rps, "cpu": cpu} for p, t, rps, cpu, *_ in table(rows)]
     w, h = max(640, 90 * len(groups)), 300
     svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w + 80}" height="{2 * h + 140}" font-family="sans-serif" font-size="12">',
            '<rect width="100%" height="100%" fill="white"/>']
