@@ -2,12 +2,15 @@ package redis
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"testing"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/netloop/netloop"
 )
 
 // TestGoRedisClient drives the server with github.com/redis/go-redis/v9,
@@ -90,5 +93,50 @@ func TestGoRedisClient(t *testing.T) {
 				t.Fatalf("CONFIG GET = %v, %v", cfg, err)
 			}
 		})
+	}
+}
+
+// TestGoRedisManyClientsCoalescing: many go-redis clients at once against
+// a server that gathers small batches as netloop redis does by default
+// (netloop.WithCoalesce); every reply reaches its own client, in order,
+// and the shared counter counts every INCR.
+func TestGoRedisManyClientsCoalescing(t *testing.T) {
+	_, addr := startServer(t, Config{}, netloop.WithNumLoops(1), netloop.WithCoalesce(20*time.Microsecond))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	const clients, rounds = 16, 100
+	errs := make(chan error, clients)
+	for id := range clients {
+		go func() {
+			rdb := goredis.NewClient(&goredis.Options{Addr: addr, PoolSize: 1})
+			defer rdb.Close()
+			key := "client:" + strconv.Itoa(id)
+			for i := range rounds {
+				want := strconv.Itoa(id*rounds + i)
+				if err := rdb.Set(ctx, key, want, 0).Err(); err != nil {
+					errs <- err
+					return
+				}
+				if got, err := rdb.Get(ctx, key).Result(); err != nil || got != want {
+					errs <- fmt.Errorf("client %d: GET %s = %q, %v; want %q", id, key, got, err, want)
+					return
+				}
+				if err := rdb.Incr(ctx, "shared").Err(); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range clients {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	rdb := goredis.NewClient(&goredis.Options{Addr: addr})
+	defer rdb.Close()
+	if n, err := rdb.Get(ctx, "shared").Int(); err != nil || n != clients*rounds {
+		t.Fatalf("shared = %d, %v; want %d", n, err, clients*rounds)
 	}
 }

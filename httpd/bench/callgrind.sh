@@ -6,6 +6,8 @@
 #
 #   httpd/bench/callgrind.sh                     # netloop, netloop-std, fasthttp, nethttp
 #   SERVERS=netloop-std MODE=pipelined httpd/bench/callgrind.sh
+#   KEEP=/tmp/cg httpd/bench/callgrind.sh        # keep each server's profile
+#                                                # (callgrind_annotate KEEP/netloop.out)
 #
 # Each server runs under callgrind (steps in bench/callgrind.bash); wrk
 # warms it up for 2 s, instrumentation is on for a 5 s run of wrk -t1
@@ -42,6 +44,7 @@ for server in $SERVERS; do
 	reqs=$(echo "$out" | awk '/requests in/ {print $1}')
 	cg_stop
 	ir=$(cg_total "$TMP") || continue
+	if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$TMP/cg.out.1" "$KEEP/$server.out"; fi
 	if [ -z "$reqs" ] || [ "$reqs" = 0 ]; then
 		echo "callgrind.sh: $server: wrk completed no request" >&2
 		continue
