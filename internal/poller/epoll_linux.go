@@ -143,6 +143,7 @@ func (p *Poller) Wait(msec int) (int, error) {
 	return n, err
 }
 
+// wait is Wait without the coalescing.
 func (p *Poller) wait(msec int) (int, error) {
 	// First, where it pays, a raw system call, which skips the
 	// scheduler's bookkeeping: a look without blocking for a busy loop
