@@ -42,18 +42,17 @@ func roundTrips(c net.Conn, id, n int) error {
 	return nil
 }
 
-// Many clients with one request each in flight: the loop holds small
-// batches for company, and every echo still arrives whole and in order.
-func TestCoalesceServesManyClients(t *testing.T) {
-	eng, addr := serveOne(t, echoHandler{}, "tcp://127.0.0.1:0", WithNumLoops(1), WithCoalesce(200*time.Microsecond))
+// runClients runs n clients at once, each making rounds round trips.
+func runClients(t *testing.T, addr net.Addr, n, rounds int) {
+	t.Helper()
 	var wg sync.WaitGroup
-	errs := make(chan error, 16)
-	for id := range 16 {
+	errs := make(chan error, n)
+	for id := range n {
 		c := dial(t, addr)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs <- roundTrips(c, id, 200)
+			errs <- roundTrips(c, id, rounds)
 		}()
 	}
 	wg.Wait()
@@ -63,38 +62,28 @@ func TestCoalesceServesManyClients(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// Many clients with one request each in flight: the loop holds small
+// batches for company, and every echo still arrives whole and in order.
+func TestCoalesceServesManyClients(t *testing.T) {
+	eng, addr := serveOne(t, echoHandler{}, "tcp://127.0.0.1:0", WithNumLoops(1), WithCoalesce(200*time.Microsecond))
+	runClients(t, addr, 24, 200)
 	if sleeps, _, _ := coalesced(eng); sleeps == 0 {
 		t.Error("the loop never held a small batch")
 	}
 }
 
-// A lone client gains nothing from waiting for company, so the loop soon
-// stops waiting: after a fruitless sleep it serves the next 1, 2, 4 ...
-// small batches at once. With a 1 ms sleep on every request, 100 round
-// trips would take over 100 ms longer; with the backoff the loop sleeps
-// at most once in the first poll, the third, the sixth and so on.
-func TestCoalesceSparesALoneClient(t *testing.T) {
-	eng, addr := serveOne(t, echoHandler{}, "tcp://127.0.0.1:0", WithNumLoops(1), WithCoalesce(time.Millisecond))
-	c := dial(t, addr)
-	if err := roundTrips(c, 0, 100); err != nil {
-		t.Fatal(err)
-	}
-	sleeps, hits, polls := coalesced(eng)
-	// The polls at which the backoff allows a sleep: 1, 3, 6, 11, 20 ...
-	allowed, skip := uint64(0), uint64(1)
-	for at := uint64(1); at <= polls; at += skip + 1 {
-		allowed++
-		if allowed > 1 {
-			skip = min(2*skip, maxSkipForTest)
+// A few clients that each wait for their reply gain nothing from a loop
+// that waits for company: all the others are waiting on it too. It never
+// holds their batches (2-8 such clients lost up to half their requests
+// per second to a loop that did).
+func TestCoalesceLeavesFewClientsAlone(t *testing.T) {
+	for _, clients := range []int{1, 4} {
+		eng, addr := serveOne(t, echoHandler{}, "tcp://127.0.0.1:0", WithNumLoops(1), WithCoalesce(time.Millisecond))
+		runClients(t, addr, clients, 600)
+		if sleeps, _, polls := coalesced(eng); sleeps != 0 {
+			t.Errorf("%d clients: the loop held %d small batches in %d polls", clients, sleeps, polls)
 		}
 	}
-	if sleeps > allowed*(hits+1) {
-		t.Errorf("%d sleeps (%d finding more) in %d polls; the backoff allows %d", sleeps, hits, polls, allowed)
-	}
-	if sleeps == 0 {
-		t.Error("the loop never tried to hold a small batch")
-	}
 }
-
-// maxSkipForTest mirrors the poller's cap on the backoff (64 batches).
-const maxSkipForTest = 64

@@ -40,6 +40,9 @@ func (l *loop) read(c *conn) {
 			return
 		case err == nil:
 			c.readAt(l.now)
+			if l.active.on {
+				l.countActive(c)
+			}
 			l.traffic(c, l.scratch[:n])
 			if !l.eng.opts.EdgeTriggered {
 				return

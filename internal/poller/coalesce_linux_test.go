@@ -19,6 +19,7 @@ func pipes(t *testing.T, edge bool, d time.Duration, n int) (p *Poller, r, w []i
 	}
 	t.Cleanup(func() { p.Close() })
 	p.SetCoalesce(d)
+	p.SetActive(100) // as if serving many connections
 	for range n {
 		var fds [2]int
 		if err := unix.Pipe2(fds[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
@@ -154,5 +155,42 @@ func TestCoalesceLeavesSomeBatchesAlone(t *testing.T) {
 	}
 	if sleeps, _ := p.Coalesced(); sleeps != 0 {
 		t.Errorf("%d sleeps, want none", sleeps)
+	}
+}
+
+// A loop that serves few connections never holds a batch: its clients
+// wait for their replies, so none would join it.
+func TestCoalesceNeedsManyActiveConnections(t *testing.T) {
+	p, r, w := pipes(t, false, time.Millisecond, 1)
+	p.SetActive(gatherMinActive - 1)
+	p.gather.hook = func() { t.Error("slept") }
+	poke(t, w[0])
+	if got := waitFor(t, p, -1); !slices.Equal(got, r) {
+		t.Errorf("ready %v, want %v", got, r)
+	}
+}
+
+// A sleep after which every active connection is ready held them all:
+// it counts as fruitless, and the next small batch is served at once.
+func TestCoalesceGatheringEveryoneIsFruitless(t *testing.T) {
+	for _, active := range []int{gatherMinActive, gatherMinActive + 1} {
+		p, r, w := pipes(t, false, time.Microsecond, gatherMinActive)
+		p.SetActive(active)
+		poke(t, w[0])
+		p.gather.hook = func() {
+			for _, fd := range w[1:] {
+				poke(t, fd)
+			}
+		}
+		if got := waitFor(t, p, -1); len(got) != len(r) {
+			t.Fatalf("active %d: %d ready, want %d", active, len(got), len(r))
+		}
+		_, hits := p.Coalesced()
+		if wantHits := uint64(active - gatherMinActive); hits != wantHits {
+			t.Errorf("active %d: %d hits, want %d", active, hits, wantHits)
+		}
+		if held := p.gather.skip == 0; held != (hits == 1) {
+			t.Errorf("active %d: skip %d after %d hits", active, p.gather.skip, hits)
+		}
 	}
 }

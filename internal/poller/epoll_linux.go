@@ -195,6 +195,12 @@ func (p *Poller) wait(msec int) (int, error) {
 // wait for company (SetCoalesce).
 const gatherBelow = 4
 
+// gatherMinActive: an owner serving fewer connections at once gathers
+// nothing. Their requests come and go in lockstep with the replies, so
+// holding the few that are ready only makes the rest wait (closed-loop
+// clients: 2-8 of them lost up to half their requests per second).
+const gatherMinActive = 16
+
 // maxGatherSkip bounds the backoff of a loop whose gathering finds
 // nothing: it then tries once in this many small batches.
 const maxGatherSkip = 64
@@ -206,22 +212,29 @@ type gathering struct {
 	backoff int           // the skip after the next fruitless try
 	sleeps  uint64        // tries
 	hits    uint64        // tries that found more descriptors ready
+	active  int           // SetActive: connections the owner served lately
 	hook    func()        // tests: runs just before the sleep
 }
 
-// SetCoalesce makes Wait, when it finds fewer than 4 descriptors ready,
-// sleep d before returning and add the descriptors that became ready
-// meanwhile, so that a loop under a load of many small requests serves
-// them (and its peers receive the replies) in batches rather than one by
-// one. The kernel adds the thread's timer slack (50 us by default) to d.
-// Gathering that finds nothing backs off: after each fruitless try the
-// next one comes 1, 2, 4 ... up to 64 small batches later, so that a lone
-// client's requests are rarely delayed. Wait never delays a batch that
-// holds the Wake descriptor or when called with a zero timeout. 0, the
-// default, turns it off.
+// SetCoalesce makes Wait, when it finds fewer than 4 descriptors ready
+// while its owner serves many connections (SetActive), sleep d before
+// returning and add the descriptors that became ready meanwhile, so that
+// a loop under a load of many small requests serves them (and its peers
+// receive the replies) in batches rather than one by one. The kernel adds
+// the thread's timer slack (50 us by default) to d. Gathering that finds
+// nothing new, or finds every active connection ready, backs off: the
+// next try comes 1, 2, 4 ... up to 64 small batches later. Wait never
+// delays a batch that holds the Wake descriptor or when called with a
+// zero timeout. 0, the default, turns it off.
 func (p *Poller) SetCoalesce(d time.Duration) {
 	p.gather = gathering{sleep: unix.NsecToTimespec(int64(d))}
 }
+
+// SetActive tells the poller how many connections its owner has served
+// lately. Coalescing needs at least 16, and a sleep after which all of
+// them are ready counts as fruitless: it held every client, none of which
+// had anything else to do.
+func (p *Poller) SetActive(n int) { p.gather.active = n }
 
 // Coalesced reports how often Wait slept for a small batch and how often
 // that found more descriptors ready.
@@ -233,6 +246,9 @@ func (p *Poller) Coalesced() (sleeps, hits uint64) { return p.gather.sleeps, p.g
 // it back, which for tens of microseconds would cost more than the sleep.
 func (p *Poller) coalesce(n int) int {
 	g := &p.gather
+	if g.active < gatherMinActive {
+		return n
+	}
 	if g.skip > 0 {
 		g.skip--
 		return n
@@ -253,7 +269,7 @@ func (p *Poller) coalesce(n int) int {
 	if errno == 0 {
 		m = p.merge(n, n+int(r))
 	}
-	if m > n {
+	if m > n && m < g.active {
 		g.hits++
 		g.backoff = 0
 	} else {
