@@ -106,9 +106,13 @@ type Options struct {
 	// 11-13 us to 9-11 us.
 	//
 	// The price is latency: a request in a small batch waits up to the
-	// sleep. A loop whose sleeps find nothing new (a lone client) backs
-	// off, trying again 1, 2, 4 ... up to 64 small batches later, so a
-	// client that has the server to itself is delayed rarely. As with
+	// sleep. So a loop gathers only while it serves 16 or more
+	// connections at once (counted over its last 512 reads): a few
+	// clients that each wait for their reply would all be waiting on the
+	// sleep, and lost up to half their requests per second to it. A loop
+	// whose sleeps find nothing new, or find every active connection
+	// ready, backs off, trying again 1, 2, 4 ... up to 64 small batches
+	// later. As with
 	// QuietWait the sleep is hidden from the Go scheduler, so the loop's P
 	// runs nothing else meanwhile; batches woken by tasks (AsyncWrite,
 	// Wake) and the dedicated acceptor never wait. Linux only; the other

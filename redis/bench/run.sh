@@ -7,6 +7,7 @@
 #   MODE=multi redis/bench/run.sh           # both cores: netloop --loops 2 vs io-threads 2
 #   NETLOOP=/path/to/netloop redis/bench/run.sh   # a prebuilt binary instead of go build
 #   NETLOOP_ARGS="--coalesce 0" redis/bench/run.sh # extra flags for netloop redis
+#   MAXSTEAL=10 python3 redis/bench/summary.py FILE  # the table without runs the host disturbed
 #
 # MODE=pinned (default): each server on CPU 0 (netloop with GOMAXPROCS=1 and
 # one loop), redis-benchmark on CPU 1. MODE=multi: the servers get both
@@ -15,8 +16,10 @@
 #
 # Each round runs every test with -P 1 and -P 16 against both servers,
 # interleaved test by test (redis, netloop; then netloop, redis in the next
-# round), each server freshly started for each test. For each run it records requests/s from redis-benchmark and the
-# server's CPU time (user+system, from /proc/PID/stat) per request.
+# round), each server freshly started for each test. For each run it records requests/s and p50 from redis-benchmark, the
+# server's CPU time (user+system, from /proc/PID/stat) per request, and the
+# share of the machine's CPU time the hypervisor stole meanwhile (a run
+# above 10% is flagged on stderr).
 # Results go to $OUT (default redis/bench/results/<mode>.tsv); a summary
 # (medians, min-max, netloop/redis ratios per round) is printed, and
 # plot.py turns the TSV into an SVG.
@@ -51,6 +54,10 @@ else
 fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# cpu_stat: the machine's steal and total clock ticks (/proc/stat). Steal
+# is time the hypervisor gave to other guests while ours wanted to run.
+cpu_stat() { awk '/^cpu / {t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t}' /proc/stat; }
 
 # ticks PID: the process's user+system CPU time in clock ticks.
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -90,7 +97,7 @@ hz=$(getconf CLK_TCK)
 bench_pin=()
 [ "$MODE" = pinned ] && bench_pin=(taskset -c 1)
 mkdir -p "$(dirname "$OUT")"
-printf 'round\tmode\tpipeline\tserver\ttest\trps\tcpu_us_per_req\tp50_ms\n' >"$OUT"
+printf 'round\tmode\tpipeline\tserver\ttest\trps\tcpu_us_per_req\tp50_ms\tsteal_pct\n' >"$OUT"
 
 # Each test is run against both servers back to back, each freshly started,
 # so the two measurements of a test lie within seconds of each other on a
@@ -105,14 +112,20 @@ for round in $(seq "$ROUNDS"); do
 				port=$(free_port)
 				start_server "$server" "$port"
 				before=$(ticks "$pid")
+				read -r steal0 total0 < <(cpu_stat)
 				line=$("${bench_pin[@]}" redis-benchmark -p "$port" -t "$t" -n "$N" -c "$CLIENTS" -P "$p" -q 2>/dev/null |
 					tr '\r' '\n' | grep 'requests per second' | tail -1)
 				after=$(ticks "$pid")
+				read -r steal1 total1 < <(cpu_stat)
+				steal=$(awk -v s=$((steal1 - steal0)) -v t=$((total1 - total0)) 'BEGIN {printf "%.1f", (t > 0 ? 100 * s / t : 0)}')
+				if awk -v s="$steal" 'BEGIN {exit !(s > 10)}'; then
+					echo "run.sh: $server $t -P $p round $round: the hypervisor stole $steal% of the CPU time" >&2
+				fi
 				stop_server
 				rps=$(echo "$line" | sed -E 's/.*: ([0-9.]+) requests per second.*/\1/')
 				p50=$(echo "$line" | sed -nE 's/.*p50=([0-9.]+) msec.*/\1/p')
 				cpu=$(awk -v d=$((after - before)) -v hz="$hz" -v n="$N" 'BEGIN { printf "%.3f", d / hz / n * 1e6 }')
-				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$MODE" "$p" "$server" "$t" "$rps" "$cpu" "$p50" | tee -a "$OUT"
+				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$MODE" "$p" "$server" "$t" "$rps" "$cpu" "$p50" "$steal" | tee -a "$OUT"
 			done
 		done
 	done

@@ -2,6 +2,7 @@
 """summary.py: the table of a redis/bench/run.sh TSV.
 
     summary.py results/pinned.tsv [--markdown]
+    MAXSTEAL=10 summary.py results/pinned.tsv   # leave out runs with more steal
 
 For each pipeline depth and test: the median requests/s of each server
 (with min-max), the median server CPU time per request, the median of
@@ -11,13 +12,21 @@ lower is better), and the median p50 latency redis-benchmark reported
 """
 
 import csv
+import os
 import statistics
 import sys
 
 
 def load(path):
+    """The rows of a TSV; with MAXSTEAL=N in the environment, without the
+    runs during which the hypervisor stole more than N% of the CPU time
+    (files written before steal was recorded keep every row)."""
     with open(path) as f:
-        return list(csv.DictReader(f, delimiter="\t"))
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    limit = os.environ.get("MAXSTEAL")
+    if limit:
+        rows = [r for r in rows if not r.get("steal_pct") or float(r["steal_pct"]) <= float(limit)]
+    return rows
 
 
 def table(rows):
