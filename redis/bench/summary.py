@@ -2,6 +2,7 @@
 """summary.py: the table of a redis/bench/run.sh TSV.
 
     summary.py results/pinned.tsv [--markdown]
+    summary.py a.tsv b.tsv ...                   # the rounds of several runs pooled
     MAXSTEAL=10 summary.py results/pinned.tsv   # leave out runs with more steal
 
 For each pipeline depth and test: the median requests/s of each server
@@ -61,7 +62,11 @@ def fmt_range(v, f="{:,.0f}"):
 
 
 def main():
-    rows = load(sys.argv[1])
+    rows = []
+    for i, path in enumerate(a for a in sys.argv[1:] if not a.startswith("--")):
+        for r in load(path):
+            r["round"] = f"{i}:{r['round']}"  # rounds of different runs stay apart
+            rows.append(r)
     md = "--markdown" in sys.argv
     head = ["-P", "test", "redis-server req/s", "netloop req/s", "ratio", "redis CPU µs/req", "netloop CPU µs/req", "CPU ratio",
             "p50 ms redis / netloop"]
