@@ -11,20 +11,9 @@ import (
 // read end of a pipe, and the write end.
 func pipePoller(t *testing.T, quietMs int) (*Poller, int) {
 	t.Helper()
-	p, err := Open(false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, _, w := pipes(t, false, 0, 1)
 	p.SetQuietWait(quietMs)
-	var fds [2]int
-	if err := unix.Pipe2(fds[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close(); unix.Close(fds[0]); unix.Close(fds[1]) })
-	if err := p.Add(fds[0], Read); err != nil {
-		t.Fatal(err)
-	}
-	return p, fds[1]
+	return p, w[0]
 }
 
 // ready collects the descriptors a Wait reported, and whether Wake did.
