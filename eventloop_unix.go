@@ -88,8 +88,8 @@ func newLoop(e *engine, idx int) (*loop, error) {
 		ticking:   idx == 0 && e.opts.Ticker,
 	}
 	l.acc.spare = -1
-	l.active.on = idx >= 0 && e.opts.Coalesce > 0
-	l.active.window = 1 // a new conn's 0 is never the current window
+	l.active.on = p.Coalescing() // worker loops, on Linux, with the option set
+	l.active.window = 1          // a new conn's 0 is never the current window
 	l.onEvent = l.event
 	l.expireFn = l.expire
 	l.epoch = time.Now()

@@ -137,7 +137,7 @@ func (p *Poller) Wake() error {
 // With SetCoalesce, a small batch may wait for company first.
 func (p *Poller) Wait(msec int) (int, error) {
 	n, err := p.wait(msec)
-	if n > 0 && n < gatherBelow && msec != 0 && p.gather.sleep.Nsec > 0 {
+	if n > 0 && n < gatherBelow && msec != 0 && p.Coalescing() {
 		n = p.coalesce(n)
 	}
 	return n, err
@@ -229,6 +229,9 @@ type gathering struct {
 func (p *Poller) SetCoalesce(d time.Duration) {
 	p.gather = gathering{sleep: unix.NsecToTimespec(int64(d))}
 }
+
+// Coalescing reports whether SetCoalesce turned coalescing on.
+func (p *Poller) Coalescing() bool { return p.gather.sleep != unix.Timespec{} }
 
 // SetActive tells the poller how many connections its owner has served
 // lately. Coalescing needs at least 16, and a sleep after which all of

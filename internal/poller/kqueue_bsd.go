@@ -109,6 +109,9 @@ func (p *Poller) QuietWait() int { return 0 }
 // does not: the sleep must be a raw system call.
 func (p *Poller) SetCoalesce(d time.Duration) {}
 
+// Coalescing returns false: the BSDs never coalesce.
+func (p *Poller) Coalescing() bool { return false }
+
 // SetActive does nothing on the BSDs, which never coalesce.
 func (p *Poller) SetActive(n int) {}
 
