@@ -23,8 +23,12 @@ func (c *conn) consume(n int) {
 		l.view = l.view[n:]
 		return
 	}
-	c.inbound.Discard(c.loop.pool, n)
+	c.consumeInbound(n)
 }
+
+// consumeInbound is consume's slow path, kept apart so that consume
+// inlines.
+func (c *conn) consumeInbound(n int) { c.inbound.Discard(c.loop.pool, n) }
 
 // datagram shows the handler one datagram through c.
 func (l *loop) datagram(c *conn, b []byte) Action {

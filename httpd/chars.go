@@ -3,11 +3,12 @@ package httpd
 // Byte classes of RFC 9110 and RFC 3986, as lookup tables: one load per
 // byte on the parser's hot path instead of a chain of comparisons.
 const (
-	isToken     = 1 << iota // tchar: field names, methods, transfer codings
-	isFieldByte             // field-vchar, SP or HTAB: field values
-	isTarget                // a request-target byte: visible ASCII but '#'
-	isHostByte              // reg-name, IP-literal and port bytes of a Host
-	isHex                   // HEXDIG
+	isToken      = 1 << iota // tchar: field names, methods, transfer codings
+	isFieldByte              // field-vchar, SP or HTAB: field values
+	isTarget                 // a request-target byte: visible ASCII but '#'
+	isHostByte               // reg-name, IP-literal and port bytes of a Host
+	isHex                    // HEXDIG
+	isTargetMark             // '%' or '?': what the request-target's parse notes
 )
 
 var class = func() (t [256]uint8) {
@@ -30,6 +31,9 @@ var class = func() (t [256]uint8) {
 		}
 		if '0' <= b && b <= '9' || 'a' <= b && b <= 'f' || 'A' <= b && b <= 'F' {
 			t[c] |= isHex
+		}
+		if b == '%' || b == '?' {
+			t[c] |= isTargetMark
 		}
 	}
 	return t

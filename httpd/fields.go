@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math"
 )
 
@@ -11,56 +12,76 @@ import (
 // the search for a line's LF resumes where the last read stopped (parser
 // scan), and a line is examined once it is complete.
 
-// fieldLine handles one header or trailer field line, or the empty line
-// that ends the section.
-func (p *parser) fieldLine(b []byte) (bool, error) {
+// fieldLines handles the complete field lines of a header or trailer
+// section, up to the empty line that ends it. It reports true once the
+// section has ended, false when it needs more bytes.
+func (p *parser) fieldLines(b []byte) (bool, error) {
 	trailers := p.state == stTrailers
 	limit := p.start + p.opts.MaxHeaderBytes
-	var i int
-	if p.pos+1 < len(b) && b[p.pos] == '\r' && b[p.pos+1] == '\n' {
-		i = p.pos + 1 // the empty line that ends the section: no search
-	} else {
-		i = indexLF(b, p.scan)
-	}
-	if i < 0 {
-		p.scan = len(b)
-		if len(b) > limit {
+	for {
+		if p.pos+1 < len(b) && b[p.pos] == '\r' && b[p.pos+1] == '\n' {
+			// The empty line that ends the section: no search.
+			if p.pos+2 > limit {
+				return false, p.tooLarge(trailers)
+			}
+			p.pos += 2
+			p.scan = p.pos
+			if trailers {
+				p.end = p.pos
+				p.state = stDone
+				return true, nil
+			}
+			return true, p.endHead()
+		}
+		i := indexLF(b, p.scan)
+		if i < 0 {
+			p.scan = len(b)
+			if len(b) > limit {
+				return false, p.tooLarge(trailers)
+			}
+			return false, nil
+		}
+		if i+1 > limit {
 			return false, p.tooLarge(trailers)
 		}
-		return false, nil
+		if err := p.fieldLine(b, i, trailers); err != nil {
+			return false, err
+		}
+		p.pos, p.scan = i+1, i+1
 	}
-	if i+1 > limit {
-		return false, p.tooLarge(trailers)
-	}
+}
+
+// fieldLine handles the field line b[p.pos:i+1], whose LF is at i.
+func (p *parser) fieldLine(b []byte, i int, trailers bool) error {
 	line := b[p.pos:i]
 	if len(line) == 0 || line[len(line)-1] != '\r' {
-		return false, refuse(ErrMalformed, "field line does not end with CRLF")
+		return refuse(ErrMalformed, "field line does not end with CRLF")
 	}
 	line = line[:len(line)-1]
 	if len(line) == 0 {
-		p.pos, p.scan = i+1, i+1
-		if trailers {
-			p.end = p.pos
-			p.state = stDone
-			return true, nil
-		}
-		return true, p.endHead()
+		return refuse(ErrMalformed, "empty field line") // unreachable: fieldLines takes CRLF CRLF
 	}
 	if line[0] == ' ' || line[0] == '\t' {
 		// obs-fold, or whitespace between the request line and the
 		// first field: RFC 9112 sections 5.2 and 2.2 allow refusing
 		// both, and a proxy that unfolds them is how smuggling starts.
-		return false, refuse(ErrMalformed, "field line starts with whitespace (obs-fold)")
+		return refuse(ErrMalformed, "field line starts with whitespace (obs-fold)")
 	}
-	n := 0
-	for n < len(line) && class[line[n]]&isToken != 0 {
-		n++
-	}
-	if n == 0 || n == len(line) || line[n] != ':' {
-		if n < len(line) && (line[n] == ' ' || line[n] == '\t') {
-			return false, refuse(ErrMalformed, "whitespace between field name and colon")
+	// Host, which every HTTP/1.1 request carries, is known without a scan
+	// of its name.
+	host := !trailers && len(line) > 4 && line[4] == ':' && isHost(line)
+	n := 4
+	if !host {
+		n = 0
+		for n < len(line) && class[line[n]]&isToken != 0 {
+			n++
 		}
-		return false, refuse(ErrMalformed, "invalid field name")
+		if n == 0 || n == len(line) || line[n] != ':' {
+			if n < len(line) && (line[n] == ' ' || line[n] == '\t') {
+				return refuse(ErrMalformed, "whitespace between field name and colon")
+			}
+			return refuse(ErrMalformed, "invalid field name")
+		}
 	}
 	v := line[n+1:]
 	vs := 0
@@ -73,7 +94,6 @@ func (p *parser) fieldLine(b []byte) (bool, error) {
 	}
 	// A Host value must hold Host bytes only, which are all field bytes:
 	// one pass over the value checks either.
-	host := !trailers && n == 4 && equalFold(line[:4], "host")
 	ok := false
 	if host {
 		ok = allIn(v[vs:ve], isHostByte)
@@ -81,29 +101,36 @@ func (p *parser) fieldLine(b []byte) (bool, error) {
 		ok = validValue(v[vs:ve])
 	}
 	if !ok {
-		return false, badValue(v[vs:ve])
+		return badValue(v[vs:ve])
 	}
 	count := len(p.fields)
 	if trailers {
 		count -= p.nHeaders
 	}
 	if count >= p.opts.MaxHeaderCount {
-		return false, refuse(ErrHeaderTooLarge, "more than %d fields", p.opts.MaxHeaderCount)
+		return refuse(ErrHeaderTooLarge, "more than %d fields", p.opts.MaxHeaderCount)
 	}
 	base := int32(p.pos)
 	valueStart := base + int32(n+1+vs)
 	f := field{name: span{base, base + int32(n)}, value: span{valueStart, valueStart + int32(ve-vs)}}
 	p.fields = append(p.fields, f)
-	p.pos, p.scan = i+1, i+1
 	switch {
 	case trailers:
-		return true, nil
+		return nil
 	case host:
 		p.hostCount++
 		p.host = f.value
-		return true, nil
+		return nil
 	}
-	return true, p.known(line[:n], f, b)
+	return p.known(line[:n], f, b)
+}
+
+// isHost reports whether line starts with the field name Host, in any
+// case. It reads the four bytes as one word: setting bit 5 lowers a
+// letter, and among token bytes only the two cases of each letter of
+// "host" map to it.
+func isHost(line []byte) bool {
+	return binary.LittleEndian.Uint32(line)|0x20202020 == 'h'|'o'<<8|'s'<<16|'t'<<24
 }
 
 func (p *parser) tooLarge(trailers bool) error {

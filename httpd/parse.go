@@ -1,7 +1,6 @@
 package httpd
 
 import (
-	"bytes"
 	"math"
 )
 
@@ -89,8 +88,16 @@ const (
 // parser holds what is known about the request being received. Its zero
 // value is not ready: newParser sets the limits.
 type parser struct {
-	opts *Options
+	opts   *Options
+	fields []field // header fields, then trailer fields
+	body   []byte  // a chunked body, decoded
+	progress
+}
 
+// progress is the parser's state for one request. It holds no pointers,
+// so that reset clears it with a few wide stores rather than field by
+// field with write barriers.
+type progress struct {
 	state parseState
 	sub   uint8 // chunk-size line state
 	pos   int   // the next byte to examine
@@ -98,12 +105,12 @@ type parser struct {
 	start int   // where the current line (or section) starts
 
 	method, target, path, query, authority span
+	percent, question                      int32 // the target's first '%' and '?'; 0 if none
 	form                                   uint8
 	minor                                  uint8 // HTTP/1.minor
 	headEnd                                int   // first byte after the head
 
-	fields   []field // header fields, then trailer fields
-	nHeaders int     // how many of fields are header fields
+	nHeaders int // how many of fields are header fields
 
 	host                          span
 	hostCount                     int
@@ -115,21 +122,22 @@ type parser struct {
 	closeAfter                    bool // the connection closes after this request
 	chunkLeft, chunkExcess, bodyN int64
 	chunkLineStart                int
-	body                          []byte // a chunked body, decoded
-	end                           int    // first byte after the request
+	end                           int // first byte after the request
 }
 
 func newParser(o *Options) parser {
-	return parser{opts: o, contentLength: -1}
+	return parser{opts: o, progress: progress{contentLength: -1}}
 }
 
 // reset readies p for the connection's next request, keeping its buffers.
 func (p *parser) reset() {
-	fields, body := p.fields[:0], p.body[:0]
-	if cap(body) > 64<<10 {
-		body = nil // a rare large body is not worth keeping per connection
+	p.fields = p.fields[:0]
+	if cap(p.body) > 64<<10 {
+		p.body = nil // a rare large body is not worth keeping per connection
+	} else {
+		p.body = p.body[:0]
 	}
-	*p = parser{opts: p.opts, fields: fields, body: body, contentLength: -1}
+	p.progress = progress{contentLength: -1}
 }
 
 // pending reports whether part of a request has been received.
@@ -160,7 +168,7 @@ func (p *parser) parse(b []byte) (bool, error) {
 		case stVersion:
 			ok, err = p.version(b)
 		case stFields, stTrailers:
-			ok, err = p.fieldLine(b)
+			ok, err = p.fieldLines(b)
 		case stBody:
 			if int64(len(b)-p.headEnd) < p.contentLength {
 				return false, nil
@@ -214,6 +222,9 @@ func (p *parser) methodBytes(b []byte) (bool, error) {
 	// The scan runs on a local index, stored back once: p.pos in the loop
 	// would be loaded and stored on every byte.
 	i, start := p.pos, int(p.method.s)
+	if i == start && len(b)-i >= 4 && string(b[i:i+4]) == "GET " {
+		i += 3 // the most common method, known in one comparison
+	}
 	for ; i < len(b); i++ {
 		c := b[i]
 		if class[c]&isToken != 0 {
@@ -242,10 +253,13 @@ func (p *parser) targetBytes(b []byte) (bool, error) {
 	max := start + p.opts.MaxURIBytes
 	for ; i < len(b); i++ {
 		c := b[i]
-		if class[c]&isTarget != 0 {
+		if k := class[c]; k&isTarget != 0 {
 			if i >= max {
 				p.pos = i
 				return false, refuse(ErrURITooLong, "request-target longer than %d bytes", p.opts.MaxURIBytes)
+			}
+			if k&isTargetMark != 0 {
+				p.mark(c, i)
 			}
 			continue
 		}
@@ -275,14 +289,18 @@ func (p *parser) version(b []byte) (bool, error) {
 		return false, nil
 	}
 	v := b[p.pos : p.pos+10]
-	if string(v[:5]) != "HTTP/" || !isDigit(v[5]) || v[6] != '.' || !isDigit(v[7]) ||
-		v[8] != '\r' || v[9] != '\n' {
-		return false, refuse(ErrMalformed, "invalid HTTP-version or line end %q", v)
+	if string(v) == "HTTP/1.1\r\n" {
+		p.minor = 1 // the common case, in two comparisons
+	} else {
+		if string(v[:5]) != "HTTP/" || !isDigit(v[5]) || v[6] != '.' || !isDigit(v[7]) ||
+			v[8] != '\r' || v[9] != '\n' {
+			return false, refuse(ErrMalformed, "invalid HTTP-version or line end %q", v)
+		}
+		if v[5] != '1' {
+			return false, refuse(ErrVersion, "HTTP/%c.%c", v[5], v[7])
+		}
+		p.minor = v[7] - '0'
 	}
-	if v[5] != '1' {
-		return false, refuse(ErrVersion, "HTTP/%c.%c", v[5], v[7])
-	}
-	p.minor = v[7] - '0'
 	p.pos += 10
 	p.start, p.scan = p.pos, p.pos
 	p.state = stFields
@@ -310,7 +328,7 @@ func versionPrefixOK(i int, c byte) bool {
 // query and authority (RFC 9112, section 3.2).
 func (p *parser) targetForm(b []byte) error {
 	t := p.target.of(b)
-	for i := 0; i < len(t); i++ {
+	for i := int(p.percent - p.target.s); p.percent > 0 && i < len(t); i++ {
 		if t[i] == '%' && (i+2 >= len(t) || class[t[i+1]]&isHex == 0 || class[t[i+2]]&isHex == 0) {
 			return refuse(ErrMalformed, "invalid percent-encoding in the request-target")
 		}
@@ -326,7 +344,7 @@ func (p *parser) targetForm(b []byte) error {
 		return nil
 	case t[0] == '/':
 		p.form = originForm
-		p.splitPath(b, p.target.s)
+		p.splitPath(p.target.s)
 		return nil
 	case len(t) == 1 && t[0] == '*':
 		if string(method) != "OPTIONS" {
@@ -354,35 +372,33 @@ func (p *parser) targetForm(b []byte) error {
 	}
 	p.form = absoluteForm
 	p.authority = span{p.target.s + int32(a), p.target.s + int32(e)}
-	p.splitPath(b, p.target.s+int32(e))
+	p.splitPath(p.target.s + int32(e))
 	return nil
 }
 
-// splitPath sets path and query from the target's bytes from s on.
-func (p *parser) splitPath(b []byte, s int32) {
+// splitPath sets path and query from the target's bytes from s on. The
+// query starts at the target's first '?' (targetBytes noted it): an
+// authority before s ends at a '?' if it holds one.
+func (p *parser) splitPath(s int32) {
 	end := p.target.e
-	if q := indexQuery(b[s:end]); q >= 0 {
-		p.path = span{s, s + int32(q)}
-		p.query = span{s + int32(q) + 1, end}
+	if q := p.question; q > 0 {
+		p.path = span{s, q}
+		p.query = span{q + 1, end}
 		return
 	}
 	p.path = span{s, end}
 	p.query = span{end, end}
 }
 
-// indexQuery returns the index of the '?' that starts t's query, or -1.
-// A short path, the common case, is scanned in place: bytes.IndexByte's
-// set-up costs more than the scan.
-func indexQuery(t []byte) int {
-	if len(t) > 16 {
-		return bytes.IndexByte(t, '?')
+// mark notes where in the request-target the first '%' and the first
+// '?' are, so that targetForm need not search for them.
+func (p *parser) mark(c byte, i int) {
+	switch {
+	case c == '%' && p.percent == 0:
+		p.percent = int32(i)
+	case c == '?' && p.question == 0:
+		p.question = int32(i)
 	}
-	for i, c := range t {
-		if c == '?' {
-			return i
-		}
-	}
-	return -1
 }
 
 // validAuthority checks uri-host [":" port] without userinfo (RFC 9110,

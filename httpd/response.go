@@ -83,8 +83,13 @@ func (w *ResponseWriter) AddHeader(name, value string) error {
 // when the response is. Use it or AddHeader for Content-Type, not both.
 // A value with a control character fails with ErrInvalidHeader.
 func (w *ResponseWriter) SetContentType(v string) error {
-	if !validValue(v) {
-		return ErrInvalidHeader
+	if v != w.b.okType {
+		// Handlers set the same few types again and again: the batch
+		// remembers the last one checked.
+		if !validValue(v) {
+			return ErrInvalidHeader
+		}
+		w.b.okType = v
 	}
 	if w.sent {
 		return ErrHeadersSent
@@ -251,8 +256,7 @@ func (w *ResponseWriter) appendHead(out []byte, length int64) []byte {
 		out = append(out, "Transfer-Encoding: chunked\r\n"...)
 	case length >= 0 && w.status >= 200 && w.status != 204:
 		out = append(out, "Content-Length: "...)
-		out = strconv.AppendInt(out, length, 10)
-		out = append(out, "\r\n"...)
+		out = appendLength(out, length)
 	}
 	if w.closeAfter {
 		out = append(out, "Connection: close\r\n"...)
@@ -264,7 +268,23 @@ func (w *ResponseWriter) appendHead(out []byte, length int64) []byte {
 		out = append(out, w.contentType...)
 		out = append(out, "\r\n"...)
 	}
-	out = append(out, w.hdr...)
+	if len(w.hdr) > 0 {
+		out = append(out, w.hdr...)
+	}
+	return append(out, "\r\n"...)
+}
+
+// appendLength appends a Content-Length value and its CRLF. Bodies under
+// 100 bytes, the small answers that dominate a busy server's count, skip
+// strconv's general loop.
+func appendLength(out []byte, n int64) []byte {
+	switch {
+	case n < 10:
+		return append(out, byte('0'+n), '\r', '\n')
+	case n < 100:
+		return append(out, byte('0'+n/10), byte('0'+n%10), '\r', '\n')
+	}
+	out = strconv.AppendInt(out, n, 10)
 	return append(out, "\r\n"...)
 }
 

@@ -41,6 +41,8 @@ type batch struct {
 	w   ResponseWriter
 	r   Request
 
+	okType string // the last Content-Type value found valid (SetContentType)
+
 	owned bool // one of Server.loopBatches, not pooled
 	inUse bool // owned, and taken by a serve call in progress
 }
