@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -165,7 +166,7 @@ func (p *Poller) wait(msec int) (int, error) {
 		raw = 0
 	}
 	if raw >= 0 {
-		r, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(p.epfd),
+		r, _, errno := syscall.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(p.epfd),
 			uintptr(unsafe.Pointer(&p.events[0])), uintptr(len(p.events)), uintptr(raw), 0, 0)
 		if errno == 0 && (r > 0 || msec == 0) {
 			p.busy = r > 1
@@ -266,7 +267,7 @@ func (p *Poller) coalesce(n int) int {
 	}
 	unix.RawSyscall(unix.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&g.sleep)), 0, 0)
 	g.sleeps++
-	r, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(p.epfd),
+	r, _, errno := syscall.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(p.epfd),
 		uintptr(unsafe.Pointer(&p.events[n])), uintptr(len(p.events)-n), 0, 0, 0)
 	m := n
 	if errno == 0 {

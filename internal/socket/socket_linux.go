@@ -2,6 +2,7 @@ package socket
 
 import (
 	"os"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -54,7 +55,7 @@ func Writev(fd int, bufs [][]byte, iov []unix.Iovec) (int, []unix.Iovec, error) 
 	if len(iov) == 0 {
 		return 0, iov, nil
 	}
-	n, _, errno := unix.RawSyscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+	n, _, errno := syscall.RawSyscall6(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)), 0, 0, 0)
 	if errno != 0 {
 		return 0, iov, errnoErr(errno)
 	}
