@@ -155,7 +155,7 @@ func (l *loop) event(fd int, ev poller.Event) {
 			l.notifyWritable(c, nil)
 		}
 		if ev&poller.Readable != 0 && c.state != connClosed {
-			l.read(c)
+			l.read(c, ev)
 		}
 		return
 	}

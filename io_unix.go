@@ -25,8 +25,13 @@ func wrapErr(op string, err error) error { return os.NewSyscallError(op, err) }
 // read serves a readable stream connection: read(2) into the loop's
 // scratch buffer and show the handler that conn's leftover bytes plus the
 // fresh ones. Level-triggered, one read per event keeps the loop fair;
-// edge-triggered must read until EAGAIN or the next edge never comes.
-func (l *loop) read(c *conn) {
+// edge-triggered must empty the socket or the next edge never comes. A
+// read that returns less than it asked for has emptied it (a stream
+// socket's read copies all that is queued, up to the buffer), and bytes
+// that arrive after it raise a new edge; so it stops there, saving the
+// read that would return EAGAIN, unless the peer has closed (ev has
+// PeerClosed), whose end of file raises no edge of its own.
+func (l *loop) read(c *conn, ev poller.Event) {
 	if c.ext != nil && c.ext.rawRead && c.state == connOpen && !c.readStopped() {
 		c.readAt(l.now) // the handler reads: readiness counts as traffic
 		l.settle(c, l.onReadable(c))
@@ -44,7 +49,7 @@ func (l *loop) read(c *conn) {
 				l.countActive(c)
 			}
 			l.traffic(c, l.scratch[:n])
-			if !l.eng.opts.EdgeTriggered {
+			if !l.eng.opts.EdgeTriggered || n < len(l.scratch) && ev&poller.PeerClosed == 0 {
 				return
 			}
 		case errors.Is(err, unix.EINTR):

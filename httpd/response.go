@@ -27,8 +27,13 @@ type ResponseWriter struct {
 	hdr         []byte // header field lines the Handler added
 	contentType string // SetContentType's value; "" if none
 	body        []byte // body bytes not yet framed
-	status      int
+	answer
+}
 
+// answer is a response's state besides its buffers. It holds no pointers,
+// so that reset clears it with a few wide stores.
+type answer struct {
+	status        int
 	contentLength int64 // declared with SetContentLength; -1 if not
 	written       int64 // body bytes the Handler wrote
 	head          bool  // answering HEAD: the body is counted, not sent
@@ -40,13 +45,15 @@ type ResponseWriter struct {
 
 // reset readies w for a request, keeping its buffers.
 func (w *ResponseWriter) reset(s *Server, c netloop.Conn, b *batch, p *parser, head bool) {
-	hdr, body := w.hdr[:0], w.body[:0]
-	if cap(body) > 64<<10 {
-		body = nil
+	w.s, w.c, w.b = s, c, b
+	w.hdr, w.contentType = w.hdr[:0], ""
+	if cap(w.body) > 64<<10 {
+		w.body = nil
+	} else {
+		w.body = w.body[:0]
 	}
-	*w = ResponseWriter{
-		s: s, c: c, b: b, hdr: hdr, body: body, status: 200,
-		contentLength: -1, head: head, minor: p.minor,
+	w.answer = answer{
+		status: 200, contentLength: -1, head: head, minor: p.minor,
 		closeAfter: p.closeAfter || s.draining.Load(),
 	}
 }

@@ -324,6 +324,9 @@ func (p *Poller) Dispatch(n int, fn Handler) (woken bool) {
 		if e.Events&(unix.EPOLLHUP|unix.EPOLLERR) != 0 {
 			ev |= Hangup | Readable
 		}
+		if e.Events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+			ev |= PeerClosed
+		}
 		fn(fd, ev)
 	}
 	if n == len(p.events) && n < 4096 {

@@ -153,7 +153,7 @@ func (p *Poller) Dispatch(n int, fn Handler) (woken bool) {
 			ev = Writable
 		}
 		if e.Flags&(unix.EV_EOF|unix.EV_ERROR) != 0 {
-			ev |= Hangup | Readable
+			ev |= Hangup | Readable | PeerClosed
 		}
 		fn(int(e.Ident), ev)
 	}

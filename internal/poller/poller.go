@@ -32,6 +32,11 @@ const (
 	// Hangup means the peer closed both directions or the socket failed;
 	// the owner should read what is left and close.
 	Hangup
+	// PeerClosed means the peer has stopped sending (or the socket
+	// failed): once the bytes still queued are read, a read returns end
+	// of file. An edge-triggered owner that stops at a short read must
+	// read on when this is set, since no later edge will announce it.
+	PeerClosed
 )
 
 // Handler receives one ready file descriptor from Wait.
