@@ -29,7 +29,6 @@ type loop struct {
 	eng     *engine
 	h       Handler
 	poller  *poller.Poller
-	onEvent poller.Handler // l.event, bound once so Wait does not allocate
 
 	scratch []byte       // where every read lands first (invariant 3)
 	out     outScratch   // lent to handlers by Conn.AvailableBuffer
@@ -90,7 +89,6 @@ func newLoop(e *engine, idx int) (*loop, error) {
 	l.acc.spare = -1
 	l.active.on = p.Coalescing() // worker loops, on Linux, with the option set
 	l.active.window = 1          // a new conn's 0 is never the current window
-	l.onEvent = l.event
 	l.expireFn = l.expire
 	l.epoch = time.Now()
 	l.wheel = timingwheel.New(wheelTick, wheelSlots, l.epoch)
@@ -123,7 +121,7 @@ func (l *loop) run() {
 		if l.timed() {
 			l.tick()
 		}
-		woken := l.poller.Dispatch(n, l.onEvent)
+		woken := l.serve(n)
 		l.yield()
 		if woken || l.tasks.pending() {
 			l.serveTasks()
@@ -134,6 +132,23 @@ func (l *loop) run() {
 		}
 	}
 	l.exit()
+}
+
+// serve serves the n descriptors the last poll found ready and reports
+// whether a Wake was among them.
+func (l *loop) serve(n int) (woken bool) {
+	wakefd := l.poller.WakeFD()
+	for i := 0; i < n; i++ {
+		fd, ev := l.poller.Ready(i)
+		if fd == wakefd {
+			l.poller.ResetWake()
+			woken = true
+			continue
+		}
+		l.event(fd, ev)
+	}
+	l.poller.Served(n)
+	return woken
 }
 
 // event serves one ready descriptor.

@@ -133,7 +133,7 @@ func (p *Poller) Wake() error {
 }
 
 // Wait blocks for at most msec milliseconds (-1: no limit) until
-// descriptors are ready, and returns how many; Dispatch then serves them.
+// descriptors are ready, and returns how many; Ready then tells which.
 // They are two calls so that the owner can read the clock in between.
 // With SetCoalesce, a small batch may wait for company first.
 func (p *Poller) Wait(msec int) (int, error) {
@@ -303,37 +303,53 @@ next:
 	return m
 }
 
-// Dispatch calls fn for each of the n descriptors the last Wait found
-// ready, and reports whether Wake was among them.
-func (p *Poller) Dispatch(n int, fn Handler) (woken bool) {
-	for i := 0; i < n; i++ {
-		e := &p.events[i]
-		fd := int(e.Fd)
-		if fd == p.wakefd {
-			unix.Read(p.wakefd, p.wakeBuf[:])
-			woken = true
-			continue
-		}
+// Ready returns the i'th of the descriptors the last Wait found ready and
+// what it is ready for. The loop calls it for i from 0 to n-1 and then
+// Served: a plain loop over the batch, with calls that inline and the
+// owner's handler called directly. A descriptor equal to WakeFD is the
+// poller's own: Wake was called, and ResetWake must follow.
+func (p *Poller) Ready(i int) (fd int, ev Event) {
+	e := &p.events[i]
+	return int(e.Fd), epollEvents[e.Events&0x1f|e.Events>>8&0x20]
+}
+
+// WakeFD is the descriptor Ready reports for a Wake.
+func (p *Poller) WakeFD() int { return p.wakefd }
+
+// ResetWake takes a Wake's report, so that the next Wait blocks again.
+func (p *Poller) ResetWake() { unix.Read(p.wakefd, p.wakeBuf[:]) }
+
+// epollEvents translates epoll's bits to Events, indexed by EPOLLIN,
+// EPOLLPRI, EPOLLOUT, EPOLLERR and EPOLLHUP (bits 0-4) and EPOLLRDHUP
+// (moved from bit 13 to bit 5): a lookup keeps Ready small enough to
+// inline into the loop.
+var epollEvents = func() (t [64]Event) {
+	for i := range t {
+		m := uint32(i&0x1f) | uint32(i&0x20)<<8
 		var ev Event
-		if e.Events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLPRI) != 0 {
+		if m&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLPRI) != 0 {
 			ev |= Readable
 		}
-		if e.Events&unix.EPOLLOUT != 0 {
+		if m&unix.EPOLLOUT != 0 {
 			ev |= Writable
 		}
-		if e.Events&(unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		if m&(unix.EPOLLHUP|unix.EPOLLERR) != 0 {
 			ev |= Hangup | Readable
 		}
-		if e.Events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		if m&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
 			ev |= PeerClosed
 		}
-		fn(fd, ev)
+		t[i] = ev
 	}
+	return t
+}()
+
+// Served ends a batch of n descriptors from Wait. A full batch hints at
+// more ready descriptors than it could hold: the next Wait takes more.
+func (p *Poller) Served(n int) {
 	if n == len(p.events) && n < 4096 {
-		// A full batch hints at more ready fds than we can take at once.
 		p.events = make([]unix.EpollEvent, n*2)
 	}
-	return woken
 }
 
 // Close releases the poller's descriptors.

@@ -119,7 +119,7 @@ func (p *Poller) SetActive(n int) {}
 func (p *Poller) Coalesced() (sleeps, hits uint64) { return 0, 0 }
 
 // Wait blocks for at most msec milliseconds (-1: no limit) until
-// descriptors are ready, and returns how many; Dispatch then serves them.
+// descriptors are ready, and returns how many; Ready then tells which.
 func (p *Poller) Wait(msec int) (int, error) {
 	var ts *unix.Timespec
 	if msec >= 0 {
@@ -136,31 +136,37 @@ func (p *Poller) Wait(msec int) (int, error) {
 	return n, nil
 }
 
-// Dispatch calls fn for each of the n descriptors the last Wait found
-// ready, and reports whether Wake was among them.
-func (p *Poller) Dispatch(n int, fn Handler) (woken bool) {
-	for i := 0; i < n; i++ {
-		e := &p.events[i]
-		if e.Filter == unix.EVFILT_USER {
-			woken = true
-			continue
-		}
-		var ev Event
-		switch e.Filter {
-		case unix.EVFILT_READ:
-			ev = Readable
-		case unix.EVFILT_WRITE:
-			ev = Writable
-		}
-		if e.Flags&(unix.EV_EOF|unix.EV_ERROR) != 0 {
-			ev |= Hangup | Readable | PeerClosed
-		}
-		fn(int(e.Ident), ev)
+// Ready returns the i'th of the descriptors the last Wait found ready and
+// what it is ready for. The loop calls it for i from 0 to n-1 and then
+// Served. The user event Wake triggers comes as WakeFD, -1.
+func (p *Poller) Ready(i int) (fd int, ev Event) {
+	e := &p.events[i]
+	switch e.Filter {
+	case unix.EVFILT_USER:
+		return -1, 0
+	case unix.EVFILT_READ:
+		ev = Readable
+	case unix.EVFILT_WRITE:
+		ev = Writable
 	}
+	if e.Flags&(unix.EV_EOF|unix.EV_ERROR) != 0 {
+		ev |= Hangup | Readable | PeerClosed
+	}
+	return int(e.Ident), ev
+}
+
+// WakeFD is the descriptor Ready reports for a Wake.
+func (p *Poller) WakeFD() int { return -1 }
+
+// ResetWake takes a Wake's report (EV_CLEAR already has).
+func (p *Poller) ResetWake() {}
+
+// Served ends a batch of n descriptors from Wait. A full batch hints at
+// more ready descriptors than it could hold: the next Wait takes more.
+func (p *Poller) Served(n int) {
 	if n == len(p.events) && n < 4096 {
 		p.events = make([]unix.Kevent_t, n*2)
 	}
-	return woken
 }
 
 // Close releases the kqueue.

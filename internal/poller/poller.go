@@ -38,6 +38,3 @@ const (
 	// read on when this is set, since no later edge will announce it.
 	PeerClosed
 )
-
-// Handler receives one ready file descriptor from Wait.
-type Handler func(fd int, ev Event)
