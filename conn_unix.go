@@ -37,6 +37,7 @@ type conn struct {
 	shut     bool            // CloseWrite was called: FIN once outbound drains
 	shutDone bool            // the FIN has been sent
 	queued   bool            // on loop.held: output waits for the task batch's end
+	again    poller.Event    // on loop.again with this event: bytes left unread (edge-triggered)
 	window   uint32          // the loop's activity window of this connection's last read (Coalesce)
 	ext      *connExt        // rarely used state, allocated on first use
 

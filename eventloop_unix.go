@@ -23,12 +23,12 @@ const poolLimit = 8 << 20
 // reach them. Everything but tasks, sleeping, notified and load is touched
 // only by the loop's own goroutine.
 type loop struct {
-	reader  *conn  // the connection whose OnTraffic runs now
-	view    []byte // its unread bytes, while it does
-	idx     int    // -1 for a dedicated acceptor
-	eng     *engine
-	h       Handler
-	poller  *poller.Poller
+	reader *conn  // the connection whose OnTraffic runs now
+	view   []byte // its unread bytes, while it does
+	idx    int    // -1 for a dedicated acceptor
+	eng    *engine
+	h      Handler
+	poller *poller.Poller
 
 	scratch []byte       // where every read lands first (invariant 3)
 	out     outScratch   // lent to handlers by Conn.AvailableBuffer
@@ -45,6 +45,8 @@ type loop struct {
 	holding    bool         // tasks are running: their small writes wait (see hold)
 	yieldAsked bool         // a handler called Conn.Yield in this batch
 	held       []*conn      // connections with held output
+	again      []*conn      // edge-triggered connections with bytes left unread (edgeReads)
+	againSpare []*conn      // again's other buffer
 	sleeping   atomic.Bool  // the loop may block in Wait: a post must wake it
 	notified   atomic.Bool  // a wake-up is already on its way
 	load       atomic.Int64 // connections assigned here (least-connections)
@@ -120,6 +122,9 @@ func (l *loop) run() {
 		// the time the poll returned.
 		if l.timed() {
 			l.tick()
+		}
+		if len(l.again) > 0 {
+			l.readAgain()
 		}
 		woken := l.serve(n)
 		l.yield()
@@ -204,7 +209,7 @@ func (l *loop) post(t task) error {
 // task or post sees the loop asleep and wakes it.
 func (l *loop) sleep() int {
 	msec := l.timeout()
-	if msec == 0 {
+	if msec == 0 || len(l.again) > 0 {
 		return 0
 	}
 	l.sleeping.Store(true)

@@ -30,14 +30,21 @@ func wrapErr(op string, err error) error { return os.NewSyscallError(op, err) }
 // socket's read copies all that is queued, up to the buffer), and bytes
 // that arrive after it raise a new edge; so it stops there, saving the
 // read that would return EAGAIN, unless the peer has closed (ev has
-// PeerClosed), whose end of file raises no edge of its own.
+// PeerClosed), whose end of file raises no edge of its own. Nor does it
+// read on for ever: after edgeReads full reads the connection waits its
+// next turn on loop.again, so that one peer that sends without pause
+// cannot keep the loop from the others.
 func (l *loop) read(c *conn, ev poller.Event) {
 	if c.ext != nil && c.ext.rawRead && c.state == connOpen && !c.readStopped() {
 		c.readAt(l.now) // the handler reads: readiness counts as traffic
 		l.settle(c, l.onReadable(c))
 		return
 	}
-	for c.state == connOpen && !c.readStopped() && !c.eof {
+	for reads := 0; c.state == connOpen && !c.readStopped() && !c.eof; reads++ {
+		if reads == edgeReads {
+			l.readLater(c, ev)
+			return
+		}
 		n, err := socket.Read(c.fd, l.scratch)
 		switch {
 		case err == nil && n == 0:
@@ -65,6 +72,35 @@ func (l *loop) read(c *conn, ev poller.Event) {
 		// reader any more, and a reset must still be noticed.
 		l.discardInput(c)
 	}
+}
+
+// edgeReads is how many reads one turn gives an edge-triggered
+// connection whose reads keep filling the buffer.
+const edgeReads = 4
+
+// readLater puts c, whose socket still holds bytes, on the list the loop
+// reads again after its next poll (which does not block meanwhile). ev
+// keeps PeerClosed: the end of file behind those bytes has had its edge.
+func (l *loop) readLater(c *conn, ev poller.Event) {
+	if c.again == 0 {
+		l.again = append(l.again, c)
+	}
+	c.again |= ev | poller.Readable
+}
+
+// readAgain gives the connections readLater listed their next turn.
+func (l *loop) readAgain() {
+	again := l.again
+	l.again = l.againSpare
+	for i, c := range again {
+		again[i] = nil
+		ev := c.again
+		c.again = 0
+		if c.state != connClosed {
+			l.read(c, ev)
+		}
+	}
+	l.againSpare = again[:0]
 }
 
 func (l *loop) discardInput(c *conn) {
