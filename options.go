@@ -61,9 +61,13 @@ type Options struct {
 	// The portable engine ignores it: package net always listens with
 	// the system maximum.
 	Backlog int
-	// EdgeTriggered registers sockets edge-triggered (EPOLLET, EV_CLEAR):
-	// fewer wake-ups, but each event reads until the socket is empty.
-	// Default false (level-triggered, one read per event, fairer).
+	// EdgeTriggered registers sockets edge-triggered (EPOLLET, EV_CLEAR).
+	// The kernel then reports a socket once per arrival instead of at
+	// every poll while it is readable, which saves it a readiness check
+	// per message. Each event reads until a read comes back short (the
+	// socket is empty) or, for a peer that keeps sending, four reads;
+	// such a connection reads on after the loop's next poll, taking turns
+	// with the others. Default false (level-triggered, one read per event).
 	// The portable engine ignores it: it has no poller, and each
 	// connection's reader goroutine hands the loop one read at a time.
 	EdgeTriggered bool
