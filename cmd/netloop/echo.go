@@ -15,9 +15,8 @@ type echoConfig struct {
 	addr    string
 	network string
 	loopFlags
-	reusePort     bool
-	edgeTriggered bool
-	lb            balancing
+	reusePort bool
+	lb        balancing
 }
 
 func newEchoCmd(g *globals) *cobra.Command {
@@ -50,7 +49,6 @@ It is the smallest netloop server, and the one to load-test the core with.`,
 	f.StringVar(&cfg.network, "network", cfg.network, "tcp, tcp4, tcp6, udp, udp4, udp6 or unix")
 	cfg.loopFlags.register(f)
 	f.BoolVar(&cfg.reusePort, "reuseport", false, "give every loop its own SO_REUSEPORT listener and let the kernel balance")
-	f.BoolVar(&cfg.edgeTriggered, "edge-triggered", false, "poll edge-triggered (EPOLLET/EV_CLEAR) instead of level-triggered")
 	f.Var(&cfg.lb, "lb", "how accepted connections are spread over loops: roundrobin, leastconn or hash (of the client IP)")
 	return cmd
 }
@@ -58,7 +56,6 @@ It is the smallest netloop server, and the one to load-test the core with.`,
 func (cfg *echoConfig) options() []netloop.Option {
 	return append(cfg.loopFlags.options(),
 		netloop.WithReusePort(cfg.reusePort),
-		netloop.WithEdgeTriggered(cfg.edgeTriggered),
 		netloop.WithLoadBalancing(netloop.LoadBalancing(cfg.lb)),
 	)
 }

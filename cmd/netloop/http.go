@@ -29,6 +29,7 @@ type httpConfig struct {
 func newHTTPCmd(g *globals) *cobra.Command {
 	cfg := httpConfig{addr: "127.0.0.1:8080", readHeaderTimeout: 10 * time.Second,
 		idleTimeout: 60 * time.Second, maxBody: 4 << 20}
+	cfg.edgeTriggered = httpEdgeTriggered
 	cmd := &cobra.Command{
 		Use:   "http",
 		Short: "Run an HTTP/1.1 server: Hello, World! and an echo, or a static directory",
@@ -44,6 +45,9 @@ FileServer run on httpd's worker pool (its net/http adapter).
 long before the Go scheduler is told it blocks, which saves the scheduler's
 bookkeeping under load; with --static the handlers run on goroutines that need
 the processor, so it is off unless given.
+
+Sockets are polled edge-triggered unless --edge-triggered=false: for small
+keep-alive requests that spares the kernel a readiness check per request.
 
 --read-header-timeout is a total bound on receiving a request head, counted
 from its first byte: a client that trickles bytes is answered 408. On SIGINT
@@ -66,7 +70,8 @@ exits.`,
 			if cfg.static != "" {
 				mode = "static " + cfg.static
 			}
-			log.Info("starting http server", "version", buildVersion(), "loops", cfg.loopFlags.String(), "serving", mode)
+			log.Info("starting http server", "version", buildVersion(), "loops", cfg.loopFlags.String(),
+				"edge_triggered", cfg.edgeTriggered, "serving", mode)
 			return serveHTTP(cmd.Context(), log, srv, "tcp://"+cfg.addr, cfg.options()...)
 		},
 	}

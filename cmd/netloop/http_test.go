@@ -7,10 +7,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/netloop/netloop"
 )
 
 func TestHTTPCommandServesHelloAndEcho(t *testing.T) {
@@ -134,5 +137,26 @@ func TestHTTPCommandRejectsBadFlags(t *testing.T) {
 		if err == nil || !strings.Contains(out, "Error:") {
 			t.Errorf("netloop %s: err %v, output:\n%s", strings.Join(args, " "), err, out)
 		}
+	}
+}
+
+// TestHTTPCommandPollsEdgeTriggered checks the polling defaults: netloop
+// http polls edge-triggered unless told otherwise, echo level-triggered.
+func TestHTTPCommandPollsEdgeTriggered(t *testing.T) {
+	edgeDefault := regexp.MustCompile(`--edge-triggered +poll edge-triggered[^\n]*\(default true\)`)
+	if out, err := execute("http", "--help"); err != nil || !edgeDefault.MatchString(out) {
+		t.Errorf("netloop http --help does not show --edge-triggered on by default: %v\n%s", err, out)
+	}
+	if out, _ := execute("echo", "--help"); edgeDefault.MatchString(out) {
+		t.Errorf("netloop echo --help shows --edge-triggered on by default:\n%s", out)
+	}
+	var cfg httpConfig
+	cfg.edgeTriggered = httpEdgeTriggered
+	var o netloop.Options
+	for _, opt := range cfg.options() {
+		opt(&o)
+	}
+	if !o.EdgeTriggered {
+		t.Error("netloop http's engine options are level-triggered")
 	}
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench.sh: HTTP/1.1 "Hello, World!" throughput and CPU cost, side by side:
-# httpd's native API (netloop), its net/http adapter (netloop-std),
+# httpd's native API (netloop, polled edge-triggered as netloop http does;
+# netloop-level polls level-triggered), its net/http adapter (netloop-std),
 # fasthttp, net/http and nginx, and the system-call floor: a C epoll
 # responder that parses nothing (bench/servers/chttp/hello.c, "c"). Each server is pinned to CPU 0 (Go servers
 # with GOMAXPROCS=1, nginx with one worker), wrk -t1 -c100 to CPU 1; plain

@@ -29,7 +29,7 @@ import (
 var hello = []byte("Hello, World!")
 
 func main() {
-	server := flag.String("server", "netloop", "netloop, netloop-edge (edge-triggered), netloop-std, fasthttp or nethttp")
+	server := flag.String("server", "netloop", "netloop, netloop-level (polled level-triggered), netloop-std, fasthttp or nethttp")
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	profile := flag.String("cpuprofile", "", "write a CPU profile here until SIGINT or SIGTERM")
 	noTimeouts := flag.Bool("no-timeouts", false, "netloop: turn the read-header and idle timeouts off")
@@ -54,7 +54,7 @@ func main() {
 	}
 	var err error
 	switch *server {
-	case "netloop", "netloop-edge":
+	case "netloop", "netloop-level":
 		var srv *httpd.Server
 		var opts []httpd.Option
 		if *noTimeouts {
@@ -66,13 +66,13 @@ func main() {
 		}), opts...)
 		if err == nil {
 			err = srv.Serve("tcp://"+*addr, netloop.WithNumLoops(1), netloop.WithQuietWait(*quietWait), netloop.WithCoalesce(*coalesce),
-				netloop.WithEdgeTriggered(*server == "netloop-edge"))
+				netloop.WithEdgeTriggered(*server == "netloop")) // as netloop http polls
 		}
 	case "netloop-std":
 		var srv *httpd.Server
 		srv, err = httpd.NewStd(http.HandlerFunc(stdHello))
 		if err == nil {
-			err = srv.Serve("tcp://"+*addr, netloop.WithNumLoops(1))
+			err = srv.Serve("tcp://"+*addr, netloop.WithNumLoops(1), netloop.WithEdgeTriggered(true))
 		}
 	case "fasthttp":
 		s := &fasthttp.Server{
