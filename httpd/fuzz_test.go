@@ -72,6 +72,17 @@ func same(t *testing.T, how string, p *parser, done bool, err error, q *parser, 
 	if done && (p.end != q.end || !bytes.Equal(p.body, q.body) || p.headEnd != q.headEnd) {
 		t.Fatalf("%s: request of %d bytes, whole: %d", how, q.end, p.end)
 	}
+	// What the request line and Host were found to say, too: the parser
+	// notes some of it (the target's '%' and '?') as bytes arrive.
+	if done {
+		ps := []span{p.method, p.target, p.path, p.query, p.authority, p.host}
+		qs := []span{q.method, q.target, q.path, q.query, q.authority, q.host}
+		for i := range ps {
+			if ps[i] != qs[i] || p.form != q.form || p.minor != q.minor {
+				t.Fatalf("%s: spans %v form %d minor %d, whole: %v %d %d", how, qs, q.form, q.minor, ps, p.form, p.minor)
+			}
+		}
+	}
 }
 
 func checkSpans(t *testing.T, in []byte, p *parser) {
@@ -125,5 +136,7 @@ func compareNetHTTP(t *testing.T, in []byte, p *parser) {
 		t.Fatalf("body: net/http %q, ours %q", body, r.Body())
 	case consumed != p.end:
 		t.Fatalf("request length: net/http %d, ours %d", consumed, p.end)
+	case req.Method != "CONNECT" && req.URL.RawQuery != string(r.Query()):
+		t.Fatalf("query: net/http %q, ours %q", req.URL.RawQuery, r.Query())
 	}
 }

@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -88,6 +89,15 @@ func TestHeadsWithAndWithoutServerName(t *testing.T) {
 			if got := resp.Header.Values("Server"); (name == "" && len(got) != 0) || (name != "" && (len(got) != 1 || got[0] != name)) {
 				t.Errorf("server %q %s: Server fields %q", name, path, got)
 			}
+		}
+	}
+}
+
+func TestAppendLength(t *testing.T) {
+	for _, n := range []int64{0, 7, 9, 10, 42, 99, 100, 1000, 65535, 1 << 40} {
+		got := string(appendLength([]byte("x"), n))
+		if want := "x" + strconv.FormatInt(n, 10) + "\r\n"; got != want {
+			t.Errorf("appendLength(%d) = %q, want %q", n, got, want)
 		}
 	}
 }
