@@ -119,8 +119,10 @@ func (l *loop) run() {
 		}
 		// One clock read per poll, not per message, and none at all when
 		// nothing on this loop depends on time: activity is stamped with
-		// the time the poll returned.
-		if l.timed() {
+		// the time the poll returned. A poll that cannot have blocked for
+		// more than a millisecond keeps the reading sleep just took (the
+		// deadlines it serves are counted in seconds).
+		if l.timed() && l.poller.Slept() {
 			l.tick()
 		}
 		if len(l.again) > 0 {

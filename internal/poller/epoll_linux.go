@@ -21,6 +21,7 @@ type Poller struct {
 	// read does not allocate.
 	wakeBuf [8]byte
 	busy    bool // the last Wait found several descriptors ready
+	long    bool // the last Wait may have blocked for more than a millisecond
 	quiet   int  // SetQuietWait: milliseconds to wait unseen by the scheduler
 	gather  gathering
 	// mu keeps Wake from writing to a descriptor number that Close has
@@ -170,6 +171,7 @@ func (p *Poller) wait(msec int) (int, error) {
 			uintptr(unsafe.Pointer(&p.events[0])), uintptr(len(p.events)), uintptr(raw), 0, 0)
 		if errno == 0 && (r > 0 || msec == 0) {
 			p.busy = r > 1
+			p.long = raw > 1
 			return int(r), nil
 		}
 		if errno == 0 && msec > 0 {
@@ -183,6 +185,7 @@ func (p *Poller) wait(msec int) (int, error) {
 	}
 	n, err := unix.EpollWait(p.epfd, p.events, msec)
 	p.busy = n > 1
+	p.long = msec < 0 || msec > 1 || raw > 0
 	if err != nil {
 		if errors.Is(err, unix.EINTR) {
 			return 0, nil
@@ -191,6 +194,11 @@ func (p *Poller) wait(msec int) (int, error) {
 	}
 	return n, nil
 }
+
+// Slept reports whether the last Wait may have blocked for more than a
+// millisecond. Its owner's clock, read before the Wait, is otherwise still
+// good enough for timeouts counted in seconds: no need to read it again.
+func (p *Poller) Slept() bool { return p.long }
 
 // gatherBelow: a batch of fewer ready descriptors is small enough to
 // wait for company (SetCoalesce).

@@ -155,6 +155,10 @@ func (p *Poller) Ready(i int) (fd int, ev Event) {
 	return int(e.Ident), ev
 }
 
+// Slept reports whether the last Wait may have blocked for more than a
+// millisecond: kqueue's may have, always.
+func (p *Poller) Slept() bool { return true }
+
 // WakeFD is the descriptor Ready reports for a Wake.
 func (p *Poller) WakeFD() int { return -1 }
 
