@@ -86,3 +86,38 @@ func TestQuietWaitEndsOnWakeAndAfterIt(t *testing.T) {
 		t.Fatalf("Wait = %d, %v, ready %v; want the pipe", n, err, fds)
 	}
 }
+
+// TestSleptTellsLongWaits checks Slept: only a Wait that could block for
+// more than a millisecond says so, whatever it found.
+func TestSleptTellsLongWaits(t *testing.T) {
+	p, r, w := pipes(t, false, 0, 1)
+	for _, tc := range []struct {
+		name  string
+		quiet int // SetQuietWait
+		msec  int // Wait's timeout
+		ready bool
+		want  bool
+	}{
+		{"a look", 1, 0, false, false},
+		{"a quiet wait that finds something", 1, -1, true, false},
+		{"a millisecond that passes", 0, 1, false, false},
+		{"five milliseconds that pass", 0, 5, false, true},
+		{"a quiet wait, then more", 1, 5, false, true},
+		{"a long quiet wait", 50, -1, true, true},
+	} {
+		p.SetQuietWait(tc.quiet)
+		if tc.ready {
+			poke(t, w[0])
+		}
+		if _, err := p.Wait(tc.msec); err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Slept(); got != tc.want {
+			t.Errorf("%s: Slept = %v, want %v", tc.name, got, tc.want)
+		}
+		if tc.ready {
+			var b [8]byte
+			unix.Read(r[0], b[:])
+		}
+	}
+}
