@@ -126,7 +126,7 @@ to_us() { # wrk latency ("1.23ms", "850.00us", "1.01s") -> microseconds
 }
 
 HZ=$(getconf CLK_TCK)
-echo "round,server,mode,requests_per_s,p50_us,p99_us,cpu_us_per_req,requests,steal_pct" | tee "$OUT"
+echo "round,server,mode,requests_per_s,p50_us,p99_us,cpu_us_per_req,requests,steal_pct,max_us" | tee "$OUT"
 for round in $(seq "$ROUNDS"); do
 	for mode in $MODES; do
 		for server in $SERVERS; do
@@ -147,12 +147,15 @@ for round in $(seq "$ROUNDS"); do
 			p50=$(to_us "$(echo "$out" | awk '$1 == "50%" {print $2}')")
 			p99=$(to_us "$(echo "$out" | awk '$1 == "99%" {print $2}')")
 			# wrk misreports some pipelined percentiles as 0: leave them out.
+			# Its maximum latency is kept as well, an upper bound on the p99
+			# that it does report.
 			[ "$p99" = 0 ] && p99=
+			max=$(to_us "$(echo "$out" | awk '$1 == "Latency" {print $4; exit}')")
 			cpu=$(awk -v t=$((after - before)) -v hz="$HZ" -v n="$reqs" 'BEGIN {printf "%.3f", t / hz * 1e6 / n}')
 			if echo "$out" | grep -q "Non-2xx\|Socket errors"; then
 				echo "bench.sh: $server $mode: $(echo "$out" | grep "Non-2xx\|Socket errors")" >&2
 			fi
-			echo "$round,$server,$mode,$rps,$p50,$p99,$cpu,$reqs,$steal" | tee -a "$OUT"
+			echo "$round,$server,$mode,$rps,$p50,$p99,$cpu,$reqs,$steal,$max" | tee -a "$OUT"
 		done
 	done
 done

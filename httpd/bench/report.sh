@@ -28,7 +28,7 @@ FNR == 1 { base = rounds; next } # the rounds of each file follow those of the l
 {
 	k = $2 SUBSEP $3; n[k]++
 	round = base + $1
-	rps[k, n[k]] = $4; cpu[k, n[k]] = $7; p99[k, n[k]] = ($6 + 0 == 0 ? "" : $6)
+	rps[k, n[k]] = $4; cpu[k, n[k]] = $7; p99[k, n[k]] = ($6 + 0 == 0 ? "" : $6); mx[k, n[k]] = $10
 	byRound[round, $2, $3, "rps"] = $4; byRound[round, $2, $3, "cpu"] = $7
 	if (round > rounds) rounds = round
 	if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
@@ -58,7 +58,7 @@ function median(a, k, cnt,   i, j, t, v, m) {
 END {
 	for (i = 1; i <= nk; i++) {
 		k = order[i]
-		R[k] = median(rps, k, n[k]); C[k] = median(cpu, k, n[k]); P[k] = median(p99, k, n[k])
+		R[k] = median(rps, k, n[k]); C[k] = median(cpu, k, n[k]); P[k] = median(p99, k, n[k]); M[k] = median(mx, k, n[k])
 	}
 	printf "| server | mode | requests/s (min-max) | p99 latency | server CPU per request | netloop ahead in requests/s | in CPU per request |\n"
 	printf "|---|---|---:|---:|---:|---:|---:|\n"
@@ -72,6 +72,6 @@ END {
 			adv1 = ratio("netloop", f[1], f[2], "rps"); adv2 = ratio("netloop", f[1], f[2], "cpu")
 		}
 		printf "| %s | %s | %.0f (%.0f-%.0f) | %s | %.2f us | %s | %s |\n", f[1], f[2], R[k], lo(k, n[k]), hi(k, n[k]),
-			P[k] == "" ? "n/a" : sprintf("%.1f ms", P[k] / 1000), C[k], adv1, adv2
+			P[k] != "" ? sprintf("%.1f ms", P[k] / 1000) : M[k] != "" ? sprintf("n/a (max %.1f ms)", M[k] / 1000) : "n/a", C[k], adv1, adv2
 	}
 }' "$@"
