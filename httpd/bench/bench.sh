@@ -3,7 +3,8 @@
 # httpd's native API (netloop, polled edge-triggered as netloop http does;
 # netloop-level polls level-triggered), its net/http adapter (netloop-std),
 # fasthttp, net/http and nginx, and the system-call floor: a C epoll
-# responder that parses nothing (bench/servers/chttp/hello.c, "c"). Each server is pinned to CPU 0 (Go servers
+# responder that parses nothing (bench/servers/chttp/hello.c, "c"; the same
+# on io_uring, uring.c, is "c-uring", not run by default). Each server is pinned to CPU 0 (Go servers
 # with GOMAXPROCS=1, nginx with one worker), wrk -t1 -c100 to CPU 1; plain
 # (one request per write) and pipelined (16 per write, pipeline.lua); the
 # servers are interleaved within each round.
@@ -41,6 +42,10 @@ if [[ " $SERVERS " == *" c "* ]]; then
 	command -v gcc >/dev/null || { echo "bench.sh: gcc is not installed (apt-get install gcc)" >&2; exit 1; }
 	gcc -O2 -o "$TMP/chello" ../../bench/servers/chttp/hello.c
 fi
+if [[ " $SERVERS " == *" c-uring "* ]]; then
+	gcc -O2 -o "$TMP/curing" ../../bench/servers/chttp/uring.c -luring ||
+		{ echo "bench.sh: c-uring needs gcc and liburing (apt-get install liburing-dev)" >&2; exit 1; }
+fi
 
 SERVER_PID=
 start_server() { # name
@@ -74,6 +79,9 @@ CONF
 		;;
 	c)
 		taskset -c 0 "$TMP/chello" "127.0.0.1:$PORT" 2>/dev/null &
+		;;
+	c-uring)
+		taskset -c 0 "$TMP/curing" "127.0.0.1:$PORT" 2>/dev/null &
 		;;
 	*)
 		GOMAXPROCS=1 taskset -c 0 "$TMP/httpbench" -server "$1" -addr "127.0.0.1:$PORT" &
