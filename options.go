@@ -116,11 +116,10 @@ type Options struct {
 	// sleep, and lost up to half their requests per second to it. A loop
 	// whose sleeps find nothing new, or find every active connection
 	// ready, backs off, trying again 1, 2, 4 ... up to 64 small batches
-	// later. As with
-	// QuietWait the sleep is hidden from the Go scheduler, so the loop's P
-	// runs nothing else meanwhile; batches woken by tasks (AsyncWrite,
-	// Wake) and the dedicated acceptor never wait. Linux only; the other
-	// engines ignore it.
+	// later. As with QuietWait the sleep is hidden from the Go scheduler,
+	// so the loop's P runs nothing else meanwhile; batches woken by tasks
+	// (AsyncWrite, Wake) and the dedicated acceptor never wait. Linux
+	// only; the other engines ignore it.
 	Coalesce time.Duration
 	// LockOSThread locks each event loop to its own OS thread. Default
 	// false. The portable engine locks its loop goroutines, where the

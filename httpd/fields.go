@@ -53,14 +53,13 @@ func (p *parser) fieldLines(b []byte) (bool, error) {
 
 // fieldLine handles the field line b[p.pos:i+1], whose LF is at i.
 func (p *parser) fieldLine(b []byte, i int, trailers bool) error {
+	// A line of CR alone is the section's end, which fieldLines takes:
+	// here a line holds at least one byte before its CR.
 	line := b[p.pos:i]
-	if len(line) == 0 || line[len(line)-1] != '\r' {
+	if len(line) < 2 || line[len(line)-1] != '\r' {
 		return refuse(ErrMalformed, "field line does not end with CRLF")
 	}
 	line = line[:len(line)-1]
-	if len(line) == 0 {
-		return refuse(ErrMalformed, "empty field line") // unreachable: fieldLines takes CRLF CRLF
-	}
 	if line[0] == ' ' || line[0] == '\t' {
 		// obs-fold, or whitespace between the request line and the
 		// first field: RFC 9112 sections 5.2 and 2.2 allow refusing

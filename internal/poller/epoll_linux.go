@@ -273,7 +273,7 @@ func (p *Poller) coalesce(n int) int {
 	if g.hook != nil {
 		g.hook()
 	}
-	unix.RawSyscall(unix.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&g.sleep)), 0, 0)
+	syscall.RawSyscall6(unix.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&g.sleep)), 0, 0, 0, 0, 0)
 	g.sleeps++
 	r, _, errno := syscall.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(p.epfd),
 		uintptr(unsafe.Pointer(&p.events[n])), uintptr(len(p.events)-n), 0, 0, 0)
