@@ -19,8 +19,8 @@ const acceptBatch = 128
 // acceptor is the accept state of a loop: a spare descriptor for surviving
 // EMFILE, and the pause that follows when even that is gone.
 type acceptor struct {
-	spare    int       // a reserved fd, freed to accept-and-close when out of fds
-	resumeAt time.Time // when paused listeners are watched again
+	spare    int           // a reserved fd, freed to accept-and-close when out of fds
+	resumeAt time.Duration // on the loop's clock, when paused listeners are watched again; 0: none is
 	backoff  time.Duration
 	refused  int64 // connections closed at once for want of descriptors
 	paused   int64 // times accepting was paused
@@ -96,7 +96,8 @@ func (l *loop) refuseOne(ln *listener) bool {
 		return err == nil && a.spare >= 0
 	}
 	a.backoff = min(max(2*a.backoff, minAcceptBackoff), maxAcceptBackoff)
-	a.resumeAt = time.Now().Add(a.backoff)
+	l.tick()
+	a.resumeAt = l.now + a.backoff
 	a.paused++
 	for _, other := range l.listeners {
 		if other.stream && !other.paused {
@@ -110,7 +111,7 @@ func (l *loop) refuseOne(ln *listener) bool {
 
 // resumeAccept watches the paused listeners again after a backoff.
 func (l *loop) resumeAccept() {
-	l.acc.resumeAt = time.Time{}
+	l.acc.resumeAt = 0
 	l.acc.reserve()
 	for _, ln := range l.listeners {
 		if ln.paused {

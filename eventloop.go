@@ -116,15 +116,15 @@ func (l *loop) runCloseCallbacks(c *conn) {
 // tick refreshes the loop's notion of now.
 func (l *loop) tick() { l.now = time.Since(l.epoch) }
 
-// nextTimer returns when the loop must next wake for its ticker or a
-// connection deadline, or the zero time if nothing is due.
-func (l *loop) nextTimer(now time.Time) time.Time {
-	var next time.Time
+// nextTimer returns when, on the loop's clock, the loop must next wake for
+// its ticker or a connection deadline, or -1 if nothing is due.
+func (l *loop) nextTimer(now time.Duration) time.Duration {
+	next := time.Duration(-1)
 	if l.ticking && !l.draining {
 		next = l.nextTick
 	}
 	if d := l.wheel.Until(now); d >= 0 {
-		if w := now.Add(d); next.IsZero() || w.Before(next) {
+		if w := now + d; next < 0 || w < next {
 			next = w
 		}
 	}
@@ -132,13 +132,13 @@ func (l *loop) nextTimer(now time.Time) time.Time {
 }
 
 // runTicker calls OnTick when it is due and sets the next tick.
-func (l *loop) runTicker(now time.Time) {
-	if l.ticking && !l.draining && !now.Before(l.nextTick) {
+func (l *loop) runTicker(now time.Duration) {
+	if l.ticking && !l.draining && now >= l.nextTick {
 		delay, action := l.onTick()
 		if delay < 0 {
 			delay = 0
 		}
-		l.nextTick = now.Add(delay)
+		l.nextTick = now + delay
 		if action == Shutdown {
 			l.ticking = false
 			l.eng.shutdownAsync()

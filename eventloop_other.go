@@ -41,7 +41,7 @@ type loop struct {
 	expireFn func(*timingwheel.Timer)
 
 	ticking  bool
-	nextTick time.Time
+	nextTick time.Duration
 	draining bool
 	dials    int // DialFrom connects in progress
 }
@@ -59,7 +59,7 @@ func newLoop(e *engine, idx int) *loop {
 		ticking: idx == 0 && e.opts.Ticker,
 	}
 	l.alarm.Stop()
-	l.wheel = timingwheel.New(wheelTick, wheelSlots, l.epoch)
+	l.wheel = timingwheel.New(wheelTick, wheelSlots, 0)
 	l.expireFn = l.expire
 	return l
 }
@@ -68,7 +68,7 @@ func newLoop(e *engine, idx int) *loop {
 // and no dial is left to report.
 func (l *loop) run() {
 	l.eng.lockThread()
-	l.nextTick = l.epoch // the first tick comes right after boot
+	l.nextTick = 0 // the first tick comes right after boot
 	for !l.draining || len(l.conns) > 0 || l.dials > 0 {
 		l.setAlarm()
 		woken := false
@@ -93,19 +93,18 @@ func (l *loop) timed() bool { return l.ticking || l.wheel.Len() > 0 }
 
 // setAlarm sets the alarm for the next tick or connection deadline.
 func (l *loop) setAlarm() {
-	now := time.Now()
-	next := l.nextTimer(now)
-	if next.IsZero() {
+	l.tick()
+	next := l.nextTimer(l.now)
+	if next < 0 {
 		l.alarm.Stop()
 		return
 	}
-	l.alarm.Reset(next.Sub(now))
+	l.alarm.Reset(next - l.now)
 }
 
 func (l *loop) timers() {
-	now := l.epoch.Add(l.now)
-	l.wheel.Advance(now, l.expireFn)
-	l.runTicker(now)
+	l.wheel.Advance(l.now, l.expireFn)
+	l.runTicker(l.now)
 }
 
 // post queues t and wakes the loop. Safe for concurrent use.

@@ -59,7 +59,7 @@ type loop struct {
 	expireFn func(*timingwheel.Timer)
 
 	ticking  bool
-	nextTick time.Time
+	nextTick time.Duration
 	draining bool
 	stopped  bool
 	polls    uint64 // Wait calls; tests use it to prove the loop is not spinning
@@ -93,7 +93,7 @@ func newLoop(e *engine, idx int) (*loop, error) {
 	l.active.window = 1          // a new conn's 0 is never the current window
 	l.expireFn = l.expire
 	l.epoch = time.Now()
-	l.wheel = timingwheel.New(wheelTick, wheelSlots, l.epoch)
+	l.wheel = timingwheel.New(wheelTick, wheelSlots, 0)
 	return l, nil
 }
 
@@ -106,7 +106,8 @@ func (l *loop) run() {
 		l.closeAll()
 	}
 	if l.ticking {
-		l.nextTick = time.Now()
+		l.tick()
+		l.nextTick = l.now
 	}
 	for !l.stopped {
 		l.polls++
@@ -266,7 +267,7 @@ func (l *loop) runTasks() {
 // timed reports whether anything on the loop needs the clock: the ticker,
 // connection deadlines, or a paused accept.
 func (l *loop) timed() bool {
-	return l.ticking || l.wheel.Len() > 0 || !l.acc.resumeAt.IsZero()
+	return l.ticking || l.wheel.Len() > 0 || l.acc.resumeAt != 0
 }
 
 // timeout is how long the next Wait may block, in milliseconds.
@@ -277,15 +278,14 @@ func (l *loop) timeout() int {
 	// One monotonic clock read (time.Now would read the wall clock too),
 	// which also freshens the loop's clock.
 	l.tick()
-	now := l.epoch.Add(l.now)
-	next := l.nextTimer(now)
-	if r := l.acc.resumeAt; !r.IsZero() && (next.IsZero() || r.Before(next)) {
+	next := l.nextTimer(l.now)
+	if r := l.acc.resumeAt; r != 0 && (next < 0 || r < next) {
 		next = r
 	}
-	if next.IsZero() {
+	if next < 0 {
 		return -1
 	}
-	d := next.Sub(now)
+	d := next - l.now
 	if d <= 0 {
 		return 0
 	}
@@ -296,10 +296,9 @@ func (l *loop) timers() {
 	if !l.timed() {
 		return
 	}
-	now := l.epoch.Add(l.now)
-	l.wheel.Advance(now, l.expireFn)
-	l.runTicker(now)
-	if r := l.acc.resumeAt; !r.IsZero() && !now.Before(r) {
+	l.wheel.Advance(l.now, l.expireFn)
+	l.runTicker(l.now)
+	if r := l.acc.resumeAt; r != 0 && l.now >= r {
 		l.resumeAccept()
 	}
 }
@@ -349,7 +348,7 @@ func (l *loop) drain() {
 		ln.close()
 		delete(l.listeners, fd)
 	}
-	l.acc.resumeAt = time.Time{}
+	l.acc.resumeAt = 0
 	l.conns.each(func(c *conn) {
 		if c.state == connConnecting {
 			l.abandon(c, ErrEngineShutdown)

@@ -115,7 +115,7 @@ func (c *conn) deadline() time.Duration {
 func (l *loop) schedule(c *conn) {
 	if l.wheel.Len() == 0 {
 		// An empty wheel is not advanced: bring it up to now first.
-		l.wheel.Advance(l.epoch.Add(l.now), l.expireFn)
+		l.wheel.Advance(l.now, l.expireFn)
 	}
 	e := c.ext
 	d := c.deadline()

@@ -40,8 +40,9 @@ func setKeepAlive(fd int, o Options) error {
 	return nil
 }
 
-// Writev writes bufs with one writev(2). iov is scratch space the caller
-// keeps between calls so that the hot path does not allocate.
+// Writev writes bufs with one sendmsg(2), writev(2)'s socket-layer twin
+// (see Write). iov is scratch space the caller keeps between calls so
+// that the hot path does not allocate.
 func Writev(fd int, bufs [][]byte, iov []unix.Iovec) (int, []unix.Iovec, error) {
 	iov = iov[:0]
 	for _, b := range bufs {
@@ -55,7 +56,9 @@ func Writev(fd int, bufs [][]byte, iov []unix.Iovec) (int, []unix.Iovec, error) 
 	if len(iov) == 0 {
 		return 0, iov, nil
 	}
-	n, _, errno := syscall.RawSyscall6(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)), 0, 0, 0)
+	msg := unix.Msghdr{Iov: &iov[0]}
+	msg.SetIovlen(len(iov))
+	n, _, errno := syscall.RawSyscall6(unix.SYS_SENDMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), unix.MSG_NOSIGNAL, 0, 0, 0)
 	if errno != 0 {
 		return 0, iov, errnoErr(errno)
 	}

@@ -9,6 +9,10 @@
 // fires the owner checks the real deadline and, if it has moved, schedules
 // the timer again. The price is granularity: a timer fires up to one tick
 // late.
+//
+// Times are points on the owner's monotonic clock, as durations since an
+// epoch of its choosing: an event loop keeps its clock that way, and plain
+// integers cost less to compare and add than time.Time values.
 package timingwheel
 
 import "time"
@@ -30,15 +34,15 @@ func (t *Timer) Scheduled() bool { return t.next != nil }
 // same tick.
 type Wheel struct {
 	tick  time.Duration
-	slots []Timer // sentinel heads of circular lists
-	pos   int     // the slot of the current tick
-	last  time.Time
+	slots []Timer       // sentinel heads of circular lists
+	pos   int           // the slot of the current tick
+	last  time.Duration // the time of the current tick
 	count int
 }
 
 // New returns a wheel with the given tick and number of slots, starting
 // at now.
-func New(tick time.Duration, slots int, now time.Time) *Wheel {
+func New(tick time.Duration, slots int, now time.Duration) *Wheel {
 	w := &Wheel{tick: tick, slots: make([]Timer, slots), last: now}
 	for i := range w.slots {
 		h := &w.slots[i]
@@ -83,18 +87,18 @@ func (w *Wheel) Cancel(t *Timer) {
 
 // Advance moves the wheel to now, calling fire for every timer that came
 // due. fire may schedule timers again (including the one it got).
-func (w *Wheel) Advance(now time.Time, fire func(*Timer)) {
+func (w *Wheel) Advance(now time.Duration, fire func(*Timer)) {
 	if w.count == 0 {
 		// Nothing to fire: jump, however long the wheel sat unused.
-		if lag := now.Sub(w.last); lag >= w.tick {
+		if lag := now - w.last; lag >= w.tick {
 			ticks := lag / w.tick
-			w.last = w.last.Add(ticks * w.tick)
+			w.last += ticks * w.tick
 			w.pos = int((int64(w.pos) + int64(ticks)) % int64(len(w.slots)))
 		}
 		return
 	}
-	for now.Sub(w.last) >= w.tick {
-		w.last = w.last.Add(w.tick)
+	for now-w.last >= w.tick {
+		w.last += w.tick
 		w.pos = (w.pos + 1) % len(w.slots)
 		if w.count > 0 {
 			w.expire(fire)
@@ -128,11 +132,11 @@ func (w *Wheel) expire(fire func(*Timer)) {
 
 // Until returns how long until the next tick when timers are scheduled,
 // or -1 when the wheel is empty and need not wake anyone.
-func (w *Wheel) Until(now time.Time) time.Duration {
+func (w *Wheel) Until(now time.Duration) time.Duration {
 	if w.count == 0 {
 		return -1
 	}
-	d := w.last.Add(w.tick).Sub(now)
+	d := w.last + w.tick - now
 	if d < 0 {
 		return 0
 	}
