@@ -4,7 +4,8 @@
 # netloop-level polls level-triggered), its net/http adapter (netloop-std),
 # fasthttp, net/http and nginx, and the system-call floor: a C epoll
 # responder that parses nothing (bench/servers/chttp/hello.c, "c"; the same
-# on io_uring, uring.c, is "c-uring", not run by default). Each server is pinned to CPU 0 (Go servers
+# on io_uring, uring.c, is "c-uring", and on netloop's core, "netloop-raw";
+# neither is run by default). Each server is pinned to CPU 0 (Go servers
 # with GOMAXPROCS=1, nginx with one worker), wrk -t1 -c100 to CPU 1; plain
 # (one request per write) and pipelined (16 per write, pipeline.lua); the
 # servers are interleaved within each round.

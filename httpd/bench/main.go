@@ -11,6 +11,7 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"log"
 	"net/http"
@@ -29,7 +30,7 @@ import (
 var hello = []byte("Hello, World!")
 
 func main() {
-	server := flag.String("server", "netloop", "netloop, netloop-level (polled level-triggered), netloop-std, fasthttp or nethttp")
+	server := flag.String("server", "netloop", "netloop, netloop-level (polled level-triggered), netloop-raw (the C floor's canned answer on netloop's core), netloop-std, fasthttp or nethttp")
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	profile := flag.String("cpuprofile", "", "write a CPU profile here until SIGINT or SIGTERM")
 	noTimeouts := flag.Bool("no-timeouts", false, "netloop: turn the read-header and idle timeouts off")
@@ -68,6 +69,9 @@ func main() {
 			err = srv.Serve("tcp://"+*addr, netloop.WithNumLoops(1), netloop.WithQuietWait(*quietWait), netloop.WithCoalesce(*coalesce),
 				netloop.WithEdgeTriggered(*server == "netloop")) // as netloop http polls
 		}
+	case "netloop-raw":
+		err = netloop.Run(&rawHello{}, "tcp://"+*addr, netloop.WithNumLoops(1), netloop.WithQuietWait(*quietWait),
+			netloop.WithEdgeTriggered(true))
 	case "netloop-std":
 		var srv *httpd.Server
 		srv, err = httpd.NewStd(http.HandlerFunc(stdHello))
@@ -94,4 +98,37 @@ func main() {
 func stdHello(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain")
 	w.Write(hello)
+}
+
+// rawHello is the C floor (bench/servers/chttp/hello.c) on netloop's core:
+// it finds the request heads in what arrives, parsing nothing else, and
+// answers each with the floor's canned response. Against the floor it
+// shows what netloop's loop and the Go runtime cost; against "netloop",
+// what parsing and answering HTTP costs.
+type rawHello struct {
+	netloop.BuiltinHandler
+	out []byte
+}
+
+var rawResponse = []byte("HTTP/1.1 200 OK\r\nServer: c\r\n" +
+	"Date: Sun, 22 Nov 2026 00:00:00 GMT\r\n" +
+	"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 13\r\n\r\n" +
+	"Hello, World!")
+
+func (h *rawHello) OnTraffic(c netloop.Conn) netloop.Action {
+	in, _ := c.Peek(-1)
+	h.out = h.out[:0]
+	for {
+		i := bytes.Index(in, []byte("\r\n\r\n"))
+		if i < 0 {
+			break
+		}
+		h.out = append(h.out, rawResponse...)
+		in = in[i+4:]
+	}
+	c.Discard(c.InboundBuffered() - len(in)) // keep a partial head
+	if len(h.out) > 0 {
+		c.Write(h.out)
+	}
+	return netloop.None
 }
