@@ -30,7 +30,7 @@ import (
 var hello = []byte("Hello, World!")
 
 func main() {
-	server := flag.String("server", "netloop", "netloop, netloop-level (polled level-triggered), netloop-raw (the C floor's canned answer on netloop's core), netloop-std, fasthttp or nethttp")
+	server := flag.String("server", "netloop", "netloop, netloop-level (polled level-triggered), netloop-untimed (no read-header or idle timeout, as fasthttp by default), netloop-raw (the C floor's canned answer on netloop's core), netloop-std, fasthttp, fasthttp-timeouts (httpd's default timeouts) or nethttp")
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	profile := flag.String("cpuprofile", "", "write a CPU profile here until SIGINT or SIGTERM")
 	noTimeouts := flag.Bool("no-timeouts", false, "netloop: turn the read-header and idle timeouts off")
@@ -55,10 +55,10 @@ func main() {
 	}
 	var err error
 	switch *server {
-	case "netloop", "netloop-level":
+	case "netloop", "netloop-level", "netloop-untimed":
 		var srv *httpd.Server
 		var opts []httpd.Option
-		if *noTimeouts {
+		if *noTimeouts || *server == "netloop-untimed" {
 			opts = append(opts, httpd.WithReadHeaderTimeout(0), httpd.WithIdleTimeout(0))
 		}
 		srv, err = httpd.New(httpd.HandlerFunc(func(w *httpd.ResponseWriter, r *httpd.Request) {
@@ -67,7 +67,7 @@ func main() {
 		}), opts...)
 		if err == nil {
 			err = srv.Serve("tcp://"+*addr, netloop.WithNumLoops(1), netloop.WithQuietWait(*quietWait), netloop.WithCoalesce(*coalesce),
-				netloop.WithEdgeTriggered(*server == "netloop")) // as netloop http polls
+				netloop.WithEdgeTriggered(*server != "netloop-level")) // as netloop http polls
 		}
 	case "netloop-raw":
 		err = netloop.Run(&rawHello{}, "tcp://"+*addr, netloop.WithNumLoops(1), netloop.WithQuietWait(*quietWait),
@@ -78,13 +78,18 @@ func main() {
 		if err == nil {
 			err = srv.Serve("tcp://"+*addr, netloop.WithNumLoops(1), netloop.WithEdgeTriggered(true))
 		}
-	case "fasthttp":
+	case "fasthttp", "fasthttp-timeouts":
 		s := &fasthttp.Server{
 			Handler: func(ctx *fasthttp.RequestCtx) {
 				ctx.SetContentType("text/plain")
 				ctx.Write(hello)
 			},
 			NoDefaultServerHeader: true,
+		}
+		if *server == "fasthttp-timeouts" {
+			// httpd's defaults: the head within 10 s, an idle
+			// keep-alive connection closed after 60 s.
+			s.ReadTimeout, s.IdleTimeout = 10*time.Second, 60*time.Second
 		}
 		err = s.ListenAndServe(*addr)
 	case "nethttp":
