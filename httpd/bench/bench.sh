@@ -24,6 +24,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")"
+. ./lib.bash
 ROUNDS=${ROUNDS:-2}
 DURATION=${DURATION:-5}
 CONNS=${CONNS:-100}
@@ -89,12 +90,7 @@ CONF
 		;;
 	esac
 	SERVER_PID=$!
-	for _ in $(seq 100); do
-		if curl -fsS -o /dev/null "http://127.0.0.1:$PORT/" 2>/dev/null; then return; fi
-		sleep 0.05
-	done
-	echo "bench.sh: $1 did not start" >&2
-	exit 1
+	wait_ready "$1"
 }
 
 stop_server() {
@@ -104,21 +100,6 @@ stop_server() {
 		SERVER_PID=
 	fi
 }
-
-# cpu_ticks: user+system clock ticks of the server and its children.
-cpu_ticks() {
-	local total=0 p
-	for p in $SERVER_PID $(pgrep -P "$SERVER_PID" || true); do
-		[ -r "/proc/$p/stat" ] || continue
-		total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat")))
-	done
-	echo $total
-}
-
-# cpu_stat: the machine's steal and total clock ticks (/proc/stat). Steal
-# is time the hypervisor gave another guest: a round with much of it is
-# not a fair comparison, and is flagged.
-cpu_stat() { awk '/^cpu / {t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t}' /proc/stat; }
 
 run_wrk() { # mode -> wrk output
 	local script=()
@@ -141,12 +122,12 @@ for round in $(seq "$ROUNDS"); do
 		for server in $SERVERS; do
 			start_server "$server"
 			DURATION=1 run_wrk "$mode" >/dev/null # warm up
-			before=$(cpu_ticks)
+			before=$(cpu_ticks "$SERVER_PID")
 			read -r steal0 total0 < <(cpu_stat)
 			out=$(run_wrk "$mode")
 			read -r steal1 total1 < <(cpu_stat)
-			after=$(cpu_ticks)
-			steal=$(awk -v s=$((steal1 - steal0)) -v t=$((total1 - total0)) 'BEGIN {printf "%.1f", (t > 0 ? 100 * s / t : 0)}')
+			after=$(cpu_ticks "$SERVER_PID")
+			steal=$(steal_pct "$steal0" "$total0" "$steal1" "$total1")
 			if awk -v s="$steal" 'BEGIN {exit !(s > 10)}'; then
 				echo "bench.sh: $server $mode round $round: the hypervisor stole $steal% of the CPU time" >&2
 			fi

@@ -23,6 +23,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")"
+. ./lib.bash
 ROUNDS=${ROUNDS:-20}
 DURATION=${DURATION:-3}
 PORT=${PORT:-18095}
@@ -65,9 +66,6 @@ OUT=results/pair-$(date -u +%Y%m%dT%H%M%SZ).csv
 SERVER_PID=
 trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; true' EXIT
 
-# cpu_stats prints the machine's steal and total jiffies.
-cpu_stats() { awk '/^cpu / {t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t}' /proc/stat; }
-
 echo "round,label,cpu_us,rps,steal_pct" >"$OUT"
 entries=("$@")
 for r in $(seq "$ROUNDS"); do
@@ -81,17 +79,19 @@ for r in $(seq "$ROUNDS"); do
 		bin=${rest%%:*} server=${rest#*:}
 		GOMAXPROCS=1 taskset -c 0 "$bin" -server "$server" -addr "127.0.0.1:$PORT" 2>/dev/null &
 		SERVER_PID=$!
-		for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$PORT/" 2>/dev/null && break; sleep 0.05; done
+		wait_ready "$label"
 		taskset -c 1 wrk -t1 -c100 -d1s "http://127.0.0.1:$PORT/" >/dev/null
-		before=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat") st0=$(cpu_stats)
+		before=$(cpu_ticks "$SERVER_PID")
+		read -r steal0 total0 < <(cpu_stat)
 		out=$(taskset -c 1 wrk -t1 -c100 -d"${DURATION}s" "http://127.0.0.1:$PORT/")
-		after=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat") st1=$(cpu_stats)
+		read -r steal1 total1 < <(cpu_stat)
+		after=$(cpu_ticks "$SERVER_PID")
 		kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
 		SERVER_PID=
 		reqs=$(echo "$out" | awk '/requests in/ {print $1}')
 		rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-		echo "$st0 $st1" | awk -v r="$r" -v l="$label" -v t=$((after - before)) -v hz="$HZ" -v n="$reqs" -v rps="$rps" \
-			'{printf "%d,%s,%.3f,%s,%.1f\n", r, l, t / hz * 1e6 / n, rps, 100 * ($3 - $1) / ($4 - $2)}' | tee -a "$OUT"
+		cpu=$(awk -v t=$((after - before)) -v hz="$HZ" -v n="$reqs" 'BEGIN {printf "%.3f", t / hz * 1e6 / n}')
+		echo "$r,$label,$cpu,$rps,$(steal_pct "$steal0" "$total0" "$steal1" "$total1")" | tee -a "$OUT"
 	done
 done
 
