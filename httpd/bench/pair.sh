@@ -5,15 +5,19 @@
 # in httpd/bench) and SERVER its -server name. Within a round every entry
 # runs once, in an order that reverses every other round; each run is
 # the plain load of bench.sh (server pinned to CPU 0 with GOMAXPROCS=1,
-# wrk -t1 -c100 on CPU 1, 1 s of warm-up, then DURATION seconds).
+# wrk -t1 -c100 on CPU 1, 1 s of warm-up, then DURATION seconds). With
+# DEPTH=N each write carries N pipelined requests (pipeline.lua), which
+# divides the system calls and TCP segments per request by N.
 #
 #   git stash; (cd httpd/bench && go build -o /tmp/old .); git stash pop
 #   (cd httpd/bench && go build -o /tmp/new .)
 #   httpd/bench/pair.sh old=/tmp/old:netloop new=/tmp/new:netloop
 #   ROUNDS=40 httpd/bench/pair.sh a=/tmp/new:netloop f=/tmp/new:fasthttp
+#   DEPTH=2 httpd/bench/pair.sh a=/tmp/new:netloop f=/tmp/new:fasthttp
 #   httpd/bench/pair.sh --report results/pair-X.csv   # the medians again
 #
-# Writes results/pair-<time>.csv (round, label, cpu_us, rps, steal_pct)
+# Writes results/pair-<time>.csv (round, label, cpu_us, rps, steal_pct;
+# pair-<time>-dN.csv with DEPTH)
 # and prints each entry's median CPU per request and, for each pair, the
 # median over rounds of the per-round ratio with how many rounds the
 # second entry cost less. On this VM the same binary moves 10-20%
@@ -27,6 +31,7 @@ cd "$(dirname "$0")"
 ROUNDS=${ROUNDS:-20}
 DURATION=${DURATION:-3}
 PORT=${PORT:-18095}
+DEPTH=${DEPTH:-1}
 # report prints the medians of a pair.sh CSV.
 report() {
 	awk -F, '
@@ -63,6 +68,11 @@ done
 HZ=$(getconf CLK_TCK)
 mkdir -p results
 OUT=results/pair-$(date -u +%Y%m%dT%H%M%SZ).csv
+load=("http://127.0.0.1:$PORT/")
+if [ "$DEPTH" != 1 ]; then
+	OUT=${OUT%.csv}-d$DEPTH.csv
+	load=(-s pipeline.lua "http://127.0.0.1:$PORT/" -- "$DEPTH")
+fi
 SERVER_PID=
 trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; true' EXIT
 
@@ -80,10 +90,10 @@ for r in $(seq "$ROUNDS"); do
 		GOMAXPROCS=1 taskset -c 0 "$bin" -server "$server" -addr "127.0.0.1:$PORT" 2>/dev/null &
 		SERVER_PID=$!
 		wait_ready "$label"
-		taskset -c 1 wrk -t1 -c100 -d1s "http://127.0.0.1:$PORT/" >/dev/null
+		taskset -c 1 wrk -t1 -c100 -d1s "${load[@]}" >/dev/null
 		before=$(cpu_ticks "$SERVER_PID")
 		read -r steal0 total0 < <(cpu_stat)
-		out=$(taskset -c 1 wrk -t1 -c100 -d"${DURATION}s" "http://127.0.0.1:$PORT/")
+		out=$(taskset -c 1 wrk -t1 -c100 -d"${DURATION}s" "${load[@]}")
 		read -r steal1 total1 < <(cpu_stat)
 		after=$(cpu_ticks "$SERVER_PID")
 		kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true

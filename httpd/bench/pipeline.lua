@@ -1,8 +1,10 @@
--- wrk script: every write carries 16 pipelined GET / requests, and wrk
--- waits for the 16 responses before the next batch.
+-- wrk script: every write carries DEPTH pipelined GET / requests (16
+-- unless given after "--": wrk ... -s pipeline.lua URL -- 4), and wrk
+-- waits for all their responses before the next batch.
 init = function(args)
+  local depth = tonumber(args[1]) or 16
   local r = {}
-  for i = 1, 16 do
+  for i = 1, depth do
     r[i] = wrk.format(nil, "/")
   end
   req = table.concat(r)
