@@ -13,7 +13,8 @@ import (
 //
 //   - it never panics, and what it reports lies within the input;
 //   - the outcome does not depend on how the bytes were split into reads
-//     (whole, at two points, byte by byte);
+//     (whole, at two points, byte by byte), nor on whether a chunked body
+//     is read as a stream (the net/http adapter's way);
 //   - when it accepts a request that net/http also accepts, both agree on
 //     the method, the target, the body and where the request ends, since a
 //     disagreement about framing between two parsers is request
@@ -54,9 +55,13 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		same(t, "three reads", p, done, err, &q, qdone, qerr)
+		// A chunked body read as a stream, the bytes consumed dropped
+		// after each read, decodes the same.
+		checkStreamed(t, o, in, []int{a, b}, p, done, err)
 		if len(in) < 2000 {
 			r, rdone, rerr := parseSplit(o, in)
 			same(t, "byte by byte", p, done, err, r, rdone, rerr)
+			checkStreamed(t, o, in, byteCuts(len(in)), p, done, err)
 		}
 		if done {
 			compareNetHTTP(t, in, p)

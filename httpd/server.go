@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -183,7 +184,13 @@ func (s *Server) OnOpen(c netloop.Conn) ([]byte, netloop.Action) {
 // OnTraffic serves the requests that have arrived.
 func (s *Server) OnTraffic(c netloop.Conn) netloop.Action {
 	ss := c.Context().(*session)
+	if ss.lingerUntil > 0 {
+		return ss.drop(c)
+	}
 	if ss.busy {
+		if ss.stream != nil {
+			ss.feed(c) // the body of the request being served
+		}
 		return netloop.None // a net/http handler is running; its end resumes
 	}
 	action := ss.serve(c)
@@ -235,6 +242,10 @@ func (s *Server) OnEOF(c netloop.Conn) netloop.Action {
 		ss.eof = true
 		if ss.ex != nil {
 			ss.ex.cancel()
+		}
+		if ss.stream != nil {
+			ss.stream.end(io.ErrUnexpectedEOF, nil) // the body will not be whole
+			ss.stream, ss.bodyCut = nil, true
 		}
 		return netloop.None
 	}

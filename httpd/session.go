@@ -21,7 +21,13 @@ type session struct {
 	busy   bool          // a net/http handler is serving a request
 	eof    bool          // the client has half-closed: close once it is served
 	ex     *exchange     // that request
-	served int64         // requests answered
+	stream *bodyStream   // its body, while it is streamed to the handler
+	// bodyCut: the handler's streamed body failed or was cut short, so
+	// the connection closes once the handler has answered.
+	bodyCut      bool
+	bodyDeadline time.Duration // Options.ReadTimeout's bound on a streamed body (Server.clock); 0 if none
+	lingerUntil  time.Duration // closing: what the client still sends is dropped until then (Server.clock)
+	served       int64         // requests answered
 
 	base   context.Context // NewStd: the context requests derive from
 	remote string          // NewStd: the client's address as a string
@@ -105,6 +111,21 @@ func (ss *session) serve(c netloop.Conn) netloop.Action {
 				b.out = append(b.out, "HTTP/1.1 100 Continue\r\n\r\n"...)
 				ss.p.sentContinue = true
 			}
+			if s.std != nil && ss.p.headDone() {
+				// A net/http handler need not wait for the body: it
+				// gets it as a stream.
+				if b != nil && len(b.out) > 0 {
+					c.Write(b.out)
+					b.out = b.out[:0]
+				}
+				n, ok := ss.startStream(c, req)
+				if !ok {
+					action = netloop.Close // answered 503; the body is not read
+					off = len(buf)
+					break
+				}
+				off += n
+			}
 			break
 		}
 		n := ss.p.end
@@ -114,7 +135,7 @@ func (ss *session) serve(c netloop.Conn) netloop.Action {
 				c.Write(b.out) // what precedes this request's response
 				b.out = b.out[:0]
 			}
-			ss.dispatch(c, req[:n])
+			ss.dispatch(c, req[:n], nil)
 			off += n
 			ss.p.reset()
 			if ss.busy {
@@ -135,6 +156,9 @@ func (ss *session) serve(c netloop.Conn) netloop.Action {
 		}
 	}
 	c.Discard(off)
+	if ss.stream != nil {
+		ss.feed(c) // the part of the body that came with the head
+	}
 	if action == netloop.None && !ss.busy {
 		if b == nil && ss.p.pending() && ss.timedOut() {
 			b = s.getBatch(c)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strings"
 
 	"github.com/netloop/netloop"
 )
@@ -17,10 +18,24 @@ import (
 //
 // What h sees is what net/http would give it, with these differences:
 //
-//   - The request body has been read completely (up to
-//     Options.MaxBodyBytes) before h runs, so "Expect: 100-continue" is
-//     answered before h runs, and a chunked body's trailers are in
-//     Request.Trailer from the start.
+//   - A body that arrives with its head (most small ones) has been read
+//     whole when h runs, a chunked body's trailers already in
+//     Request.Trailer. Otherwise h runs once the head is in and reads
+//     the body as it arrives: the server holds at most 256 KiB of it
+//     ahead of h and then stops reading, so that TCP slows the client
+//     down, and a body's size costs no memory (Options.MaxBodyBytes
+//     still bounds it; raise it for large uploads). Its trailers are in
+//     Request.Trailer once the body has been read to io.EOF, as in
+//     net/http. A body that fails midway (the client leaves, a chunk is
+//     malformed, it grows past MaxBodyBytes, Options.ReadTimeout runs
+//     out) fails h's reads with an error that says why (io.ErrUnexpectedEOF,
+//     or one wrapping ErrMalformed, ErrBodyTooLarge or ErrHeaderTimeout).
+//   - "Expect: 100-continue" is answered by the server once the head is
+//     in; h may read the body after it has begun writing its response.
+//   - If h returns before the whole body has arrived, the connection
+//     closes after its response: the server half-closes it and drops what the
+//     client still sends for up to half a second (RFC 9112's staged
+//     close), so that the client is not reset before it reads the answer.
 //   - Requests on one connection are served one at a time, in order;
 //     pipelined requests wait in the connection's buffer.
 //   - The ResponseWriter implements http.Flusher but not http.Hijacker:
@@ -42,8 +57,9 @@ type exchange struct {
 	ss *session // loop
 	c  netloop.Conn
 
-	raw []byte // a copy of the request's bytes
-	p   parser // the parser's findings, fields and body copied
+	raw    []byte      // a copy of the request's bytes (its head alone if streamed)
+	p      parser      // the parser's findings, fields and body copied
+	stream *bodyStream // the body, if streamed
 
 	ctx    context.Context // the request's; set on the loop before the worker starts
 	remote string          // the client's address
@@ -57,14 +73,17 @@ type exchange struct {
 	closed          bool       // loop: the connection has closed
 }
 
-// dispatch hands a complete request to the worker pool. It runs on the
-// loop; req is valid only during the call, so the exchange copies it.
-func (ss *session) dispatch(c netloop.Conn, req []byte) {
+// dispatch hands a request to the worker pool: a complete one, or, with
+// st, its head, the body to follow through st. It runs on the loop; req
+// is valid only during the call, so the exchange copies it. It reports
+// false if no worker could take the request, which has then been
+// answered with 503.
+func (ss *session) dispatch(c netloop.Conn, req []byte, st *bodyStream) bool {
 	s := ss.srv
-	ex := &exchange{s: s, ss: ss, c: c, raw: bytes.Clone(req), p: ss.p}
+	ex := &exchange{s: s, ss: ss, c: c, raw: bytes.Clone(req), p: ss.p, stream: st}
 	ex.p.fields = append(ex.fieldBuf[:0], ss.p.fields...)
 	ex.p.body = nil
-	if ss.p.chunked {
+	if ss.p.chunked && st == nil {
 		ex.p.body = bytes.Clone(ss.p.body)
 	}
 	if s.draining.Load() {
@@ -89,7 +108,7 @@ func (ss *session) dispatch(c netloop.Conn, req []byte) {
 		// Every worker busy and the queue full (or the pool closing):
 		// shed the request rather than block the loop.
 		c.Write(s.appendUnavailable(nil))
-		return
+		return false
 	}
 	if s.opts.IdleTimeout > 0 {
 		c.SetIdleTimeout(0) // a slow handler is not an idle client
@@ -99,6 +118,7 @@ func (ss *session) dispatch(c netloop.Conn, req []byte) {
 		ss.armed = false
 		c.SetReadTimeout(0)
 	}
+	return true
 }
 
 func (s *Server) appendUnavailable(out []byte) []byte {
@@ -113,6 +133,9 @@ func (s *Server) appendUnavailable(out []byte) []byte {
 
 // run serves the request on a worker goroutine.
 func (ex *exchange) run() {
+	if ex.stream != nil {
+		defer ex.stream.Close() // what the handler left unread is dropped
+	}
 	req, err := ex.request()
 	if err != nil {
 		// A target net/http would refuse: answer as it would, 400.
@@ -215,6 +238,17 @@ func (ex *exchange) request() (*http.Request, error) {
 	req.Close = p.closeAfter
 	req.RemoteAddr = ex.remote
 	req.RequestURI = target
+	if ex.stream != nil {
+		ex.stream.req = req
+		req.Body = ex.stream
+		req.ContentLength = p.contentLength
+		if p.chunked {
+			req.ContentLength = -1
+			req.TransferEncoding = []string{"chunked"}
+			req.Trailer = declaredTrailers(header)
+		}
+		return req, nil
+	}
 	body := r.Body()
 	req.ContentLength = int64(len(body))
 	if p.chunked {
@@ -233,6 +267,24 @@ func (ex *exchange) request() (*http.Request, error) {
 		req.Body = nopCloser{bytes.NewReader(body)}
 	}
 	return req, nil
+}
+
+// declaredTrailers is the Trailer map of a request whose body is still to
+// come: the fields its Trailer header announces, without values yet, as
+// net/http gives it.
+func declaredTrailers(h http.Header) http.Header {
+	var t http.Header
+	for _, v := range h["Trailer"] {
+		for name := range strings.SplitSeq(v, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				if t == nil {
+					t = make(http.Header)
+				}
+				t[http.CanonicalHeaderKey(name)] = nil
+			}
+		}
+	}
+	return t
 }
 
 type nopCloser struct{ *bytes.Reader }

@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -213,6 +214,11 @@ func (w *stdResponse) finish() {
 		w.release()
 		w.ex.done(w.err)
 		return
+	}
+	if st := w.ex.stream; st != nil && !st.ended() {
+		// The rest of the body is still to come, and the next request
+		// behind it: the connection closes after this response.
+		w.closeAfter = true
 	}
 	w.send(true)
 	w.finished = true
@@ -504,6 +510,9 @@ func (ex *exchange) writable() {
 func (ex *exchange) abort() {
 	ex.closed = true
 	ex.cancel()
+	if ex.stream != nil {
+		ex.stream.end(io.ErrUnexpectedEOF, nil) // a body cut short, if it was not whole
+	}
 	if ex.waitingWritable {
 		ex.waitingWritable = false
 		ex.ack <- netloop.ErrClosed
@@ -519,6 +528,11 @@ func (ex *exchange) done(err error) {
 	}
 	ss, c := ex.ss, ex.c
 	ss.ex, ss.busy = nil, false
+	ss.bodyDeadline = 0
+	if ss.stream != nil || ss.bodyCut {
+		ss.linger(c)
+		return
+	}
 	if ex.rw.closeAfter {
 		ss.setActive(false)
 		c.Close()
