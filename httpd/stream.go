@@ -38,6 +38,7 @@ type bodyStream struct {
 	err      error    // set once the body has ended: io.EOF, or why it failed
 	trailers []string // name, value, ... of the trailer fields, at io.EOF
 	paused   bool     // the loop has stopped reading: too much is buffered
+	waiting  bool     // the reader waits for bytes or the end
 	closed   bool     // the handler closed the body
 	ready    chan struct{}
 }
@@ -55,15 +56,16 @@ func (st *bodyStream) signal() {
 }
 
 // push adds body bytes (loop). It reports whether the loop should stop
-// reading: the handler has fallen streamWindow bytes behind.
-func (st *bodyStream) push(b []byte) (full bool) {
+// reading, the handler having fallen streamWindow bytes behind, and
+// whether the handler was waiting for them.
+func (st *bodyStream) push(b []byte) (full, woke bool) {
 	if len(b) == 0 {
-		return false
+		return false, false
 	}
 	st.mu.Lock()
 	if st.closed {
 		st.mu.Unlock()
-		return false // nobody reads: drop the bytes
+		return false, false // nobody reads: drop the bytes
 	}
 	if st.off > 0 && st.off >= len(st.buf)/2 {
 		// Reuse the read part rather than grow: copy the rest down.
@@ -73,9 +75,12 @@ func (st *bodyStream) push(b []byte) (full bool) {
 	st.buf = append(st.buf, b...)
 	full = len(st.buf)-st.off >= streamWindow
 	st.paused = full
+	woke, st.waiting = st.waiting, false
 	st.mu.Unlock()
-	st.signal()
-	return full
+	if woke {
+		st.signal()
+	}
+	return full, woke
 }
 
 // end ends the body (loop): err is io.EOF once it has all arrived, with
@@ -85,6 +90,7 @@ func (st *bodyStream) end(err error, trailers []string) {
 	if st.err == nil {
 		st.err, st.trailers = err, trailers
 	}
+	st.waiting = false
 	st.mu.Unlock()
 	st.signal()
 }
@@ -136,6 +142,7 @@ func (st *bodyStream) Read(p []byte) (int, error) {
 			st.mu.Unlock()
 			return 0, err
 		}
+		st.waiting = true
 		st.mu.Unlock()
 		<-st.ready
 		st.mu.Lock()
@@ -163,6 +170,7 @@ func (st *bodyStream) Close() error {
 	resume := st.paused
 	st.paused = false
 	st.mu.Unlock()
+	st.signal() // a Read blocked in another goroutine fails now
 	if resume {
 		st.c.Wake(resumeStream)
 	}
@@ -211,10 +219,10 @@ func (ss *session) feed(c netloop.Conn) {
 	var err error
 	var trailers []string
 	done := false
-	full := false
+	full, woke := false, false
 	if p.chunked {
 		done, err = p.parse(buf)
-		full = st.push(p.body)
+		full, woke = st.push(p.body)
 		p.body = p.body[:0]
 		if done {
 			trailers = p.trailerPairs(buf)
@@ -224,10 +232,15 @@ func (ss *session) feed(c netloop.Conn) {
 		p.rebase(n)
 	} else {
 		n := int(min(int64(len(buf)), p.contentLength-p.bodyN))
-		full = st.push(buf[:n])
+		full, woke = st.push(buf[:n])
 		p.bodyN += int64(n)
 		c.Discard(n)
 		done = p.bodyN == p.contentLength
+	}
+	if woke {
+		// Let the handler's goroutine run once this batch is served,
+		// not when the runtime next takes the P from a polling loop.
+		c.Yield()
 	}
 	switch {
 	case err != nil:
