@@ -28,14 +28,16 @@ import (
 //     Request.Trailer once the body has been read to io.EOF, as in
 //     net/http. A body that fails midway (the client leaves, a chunk is
 //     malformed, it grows past MaxBodyBytes, Options.ReadTimeout runs
-//     out) fails h's reads with an error that says why (io.ErrUnexpectedEOF,
-//     or one wrapping ErrMalformed, ErrBodyTooLarge or ErrHeaderTimeout).
+//     out) fails h's reads with an error that says why:
+//     io.ErrUnexpectedEOF, or one wrapping ErrMalformed, ErrBodyTooLarge
+//     or ErrHeaderTimeout.
 //   - "Expect: 100-continue" is answered by the server once the head is
 //     in; h may read the body after it has begun writing its response.
 //   - If h returns before the whole body has arrived, the connection
-//     closes after its response: the server half-closes it and drops what the
-//     client still sends for up to half a second (RFC 9112's staged
-//     close), so that the client is not reset before it reads the answer.
+//     closes after its response: the server half-closes it and drops
+//     what the client still sends for up to half a second (RFC 9112's
+//     staged close), so that the client is not reset before it reads
+//     the answer.
 //   - Requests on one connection are served one at a time, in order;
 //     pipelined requests wait in the connection's buffer.
 //   - The ResponseWriter implements http.Flusher but not http.Hijacker:
