@@ -103,6 +103,18 @@ func roundTrip(t testing.TB, addr, raw string) (*http.Response, string) {
 	return readResponse(t, bufio.NewReader(c), method)
 }
 
+// readContinue reads the interim response "100 Continue" from br.
+func readContinue(t testing.TB, br *bufio.Reader) {
+	t.Helper()
+	line, err := br.ReadString('\n')
+	if err != nil || line != "HTTP/1.1 100 Continue\r\n" {
+		t.Fatalf("interim response %q, %v; want 100 Continue", line, err)
+	}
+	if blank, _ := br.ReadString('\n'); blank != "\r\n" {
+		t.Fatalf("100 Continue followed by %q", blank)
+	}
+}
+
 // expectClosed checks that the server closes c (EOF or reset) after what
 // it has sent.
 func expectClosed(t testing.TB, br *bufio.Reader) {

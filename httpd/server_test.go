@@ -179,13 +179,7 @@ func TestExpectContinue(t *testing.T) {
 	c := dial(t, addr)
 	io.WriteString(c, "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
 	br := bufio.NewReader(c)
-	line, err := br.ReadString('\n')
-	if err != nil || line != "HTTP/1.1 100 Continue\r\n" {
-		t.Fatalf("interim response %q, %v; want 100 Continue", line, err)
-	}
-	if blank, _ := br.ReadString('\n'); blank != "\r\n" {
-		t.Fatalf("100 Continue followed by %q", blank)
-	}
+	readContinue(t, br)
 	io.WriteString(c, "ping")
 	if resp, body := readResponse(t, br, "POST"); resp.StatusCode != 200 || body != "ping" {
 		t.Errorf("got %d %q", resp.StatusCode, body)
