@@ -374,3 +374,64 @@ func byteCuts(n int) []int {
 	}
 	return cuts
 }
+
+// TestStdStreamsUploadsFromNetHTTPClient: Go's client uploading a body of
+// unknown length (chunked) through an io.Pipe; the handler echoes each
+// piece as it comes, and the client writes the next piece only after it
+// has read the echo of the last, which works only if both directions
+// stream.
+func TestStdStreamsUploadsFromNetHTTPClient(t *testing.T) {
+	addr := streamServer(t, func(w http.ResponseWriter, r *http.Request) {
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := r.Body.Read(buf)
+			if n > 0 {
+				w.Write(buf[:n])
+				w.(http.Flusher).Flush()
+			}
+			if err != nil {
+				return
+			}
+		}
+	})
+	pr, pw := io.Pipe()
+	req, err := http.NewRequest("POST", "http://"+addr+"/", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Timeout: nettest.Timeout}
+	respc := make(chan *http.Response, 1)
+	errc := make(chan error, 1)
+	go func() {
+		resp, err := client.Do(req)
+		if err != nil {
+			errc <- err
+			return
+		}
+		respc <- resp
+	}()
+	piece := strings.Repeat("x", 100000)
+	io.WriteString(pw, piece) // the head goes out with the first piece
+	var resp *http.Response
+	select {
+	case resp = <-respc:
+	case err := <-errc:
+		t.Fatal(err)
+	case <-time.After(nettest.Timeout):
+		t.Fatal("no response head while the upload is still open")
+	}
+	defer resp.Body.Close()
+	got := make([]byte, len(piece))
+	for i := 0; i < 5; i++ {
+		if i > 0 {
+			io.WriteString(pw, piece)
+		}
+		if _, err := io.ReadFull(resp.Body, got); err != nil || string(got) != piece {
+			t.Fatalf("echo of piece %d: %v", i, err)
+		}
+	}
+	pw.Close()
+	if rest, err := io.ReadAll(resp.Body); err != nil || len(rest) != 0 {
+		t.Fatalf("after the upload: %d more bytes, %v", len(rest), err)
+	}
+}
