@@ -184,6 +184,10 @@ func (s *Server) OnOpen(c netloop.Conn) ([]byte, netloop.Action) {
 // OnTraffic serves the requests that have arrived.
 func (s *Server) OnTraffic(c netloop.Conn) netloop.Action {
 	ss := c.Context().(*session)
+	if ss.tunnel != nil {
+		ss.feedTunnel(c) // the connection has been hijacked
+		return netloop.None
+	}
 	if ss.lingerUntil > 0 {
 		return ss.drop(c)
 	}
@@ -222,6 +226,9 @@ func (s *Server) OnClose(c netloop.Conn, _ error) netloop.Action {
 	s.open.Add(-1)
 	s.requests.Add(ss.served)
 	ss.setActive(false)
+	if ss.tunnel != nil {
+		ss.tunnel.end(io.EOF, nil) // what was received can still be read
+	}
 	if ss.ex != nil {
 		ss.ex.abort() // the handler's context ends; its writes fail
 		return netloop.None
@@ -238,6 +245,10 @@ func (s *Server) OnClose(c netloop.Conn, _ error) netloop.Action {
 // half-closed — still gets its response out; it closes once answered.
 // Otherwise it closes, as netloop would without this method.
 func (s *Server) OnEOF(c netloop.Conn) netloop.Action {
+	if ss, ok := c.Context().(*session); ok && ss.tunnel != nil {
+		ss.tunnel.end(io.EOF, nil) // the hijacker closes when it will
+		return netloop.None
+	}
 	if ss, ok := c.Context().(*session); ok && ss.busy {
 		ss.eof = true
 		if ss.ex != nil {

@@ -22,6 +22,7 @@ type session struct {
 	eof    bool          // the client has half-closed: close once it is served
 	ex     *exchange     // that request
 	stream *bodyStream   // its body, while it is streamed to the handler
+	tunnel *bodyStream   // what the client sends once the handler has hijacked the connection
 	// bodyCut: the handler's streamed body failed or was cut short, so
 	// the connection closes once the handler has answered.
 	bodyCut      bool

@@ -40,8 +40,12 @@ import (
 //     the answer.
 //   - Requests on one connection are served one at a time, in order;
 //     pipelined requests wait in the connection's buffer.
-//   - The ResponseWriter implements http.Flusher but not http.Hijacker:
-//     a handler cannot take over the connection.
+//   - The ResponseWriter implements http.Flusher and http.Hijacker, so
+//     WebSocket libraries work. A hijacked connection's reads come from
+//     the loop with a streamed body's backpressure; its writes wait, as
+//     a response's do, until the loop has taken them and the client
+//     reads; read and write deadlines work. Shutdown does not wait for
+//     hijacked connections.
 //   - The request's context ends when h returns or the connection closes.
 //     It carries http.LocalAddrContextKey but not http.ServerContextKey.
 func NewStd(h http.Handler, opts ...Option) (*Server, error) {

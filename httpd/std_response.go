@@ -37,6 +37,7 @@ type stdResponse struct {
 	wroteHeader bool // the final status is decided
 	headSent    bool // the head has gone out
 	finished    bool
+	hijacked    bool // Hijack has taken the connection over
 	head        bool // answering HEAD: the body is counted, not sent
 	chunked     bool
 	closeAfter  bool
@@ -63,6 +64,10 @@ func (w *stdResponse) Header() http.Header { return w.header }
 func (w *stdResponse) WriteHeader(code int) {
 	if code < 100 || code > 999 {
 		panic(fmt.Sprintf("invalid WriteHeader code %v", code))
+	}
+	if w.hijacked {
+		w.ex.s.opts.Logger.Warn("httpd: WriteHeader on a hijacked connection", "code", code)
+		return
 	}
 	if w.wroteHeader || w.finished {
 		w.ex.s.opts.Logger.Warn("httpd: superfluous WriteHeader call", "code", code)
@@ -142,6 +147,9 @@ func (w *stdResponse) snapshot() {
 
 // Write buffers p, sending the buffer when it is full.
 func (w *stdResponse) Write(p []byte) (int, error) {
+	if w.hijacked {
+		return 0, http.ErrHijacked
+	}
 	if w.finished {
 		return 0, http.ErrHandlerTimeout
 	}
@@ -191,6 +199,9 @@ func (w *stdResponse) Flush() { w.FlushError() }
 // FlushError is Flush reporting failure (what http.ResponseController
 // looks for).
 func (w *stdResponse) FlushError() error {
+	if w.hijacked {
+		return http.ErrHijacked
+	}
 	if w.finished {
 		return http.ErrHandlerTimeout
 	}
@@ -206,6 +217,13 @@ func (w *stdResponse) FlushError() error {
 // finish completes the response after the handler has returned; its
 // write's callback resumes the connection on the loop.
 func (w *stdResponse) finish() {
+	if w.hijacked {
+		// The connection is the handler's: the exchange stays open,
+		// the session busy, until it closes.
+		w.finished = true
+		w.release()
+		return
+	}
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -454,20 +472,24 @@ func (ex *exchange) write(vecs [][]byte, last bool) error {
 	if ex.ack == nil {
 		ex.ack = make(chan error, 1)
 	}
-	err := ex.c.AsyncWritev(vecs, func(c netloop.Conn, err error) {
-		switch {
-		case err != nil:
-			ex.ack <- err
-		case !c.Writable() && !ex.closed:
-			ex.waitingWritable = true // OnWritabilityChanged or OnClose acks
-		default:
-			ex.ack <- nil
-		}
-	})
-	if err != nil {
+	if err := ex.c.AsyncWritev(vecs, ex.taken); err != nil {
 		return err
 	}
 	return <-ex.ack
+}
+
+// taken is the callback of a write that waits: it runs on the loop once
+// the loop has taken the bytes, and acknowledges the write once the
+// connection is writable.
+func (ex *exchange) taken(c netloop.Conn, err error) {
+	switch {
+	case err != nil:
+		ex.ack <- err
+	case !c.Writable() && !ex.closed:
+		ex.waitingWritable = true // OnWritabilityChanged or OnClose acks
+	default:
+		ex.ack <- nil
+	}
 }
 
 // lastWritten is the callback of an exchange's last write: it runs on the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -27,24 +28,27 @@ import (
 const streamWindow = 256 << 10
 
 // bodyStream is a streamed request body: the loop writes it, the
-// handler's goroutine reads it (it is the http.Request's Body).
+// handler's goroutine reads it (it is the http.Request's Body). A
+// hijacked connection's reads come through one too.
 type bodyStream struct {
-	c   netloop.Conn
-	req *http.Request // its Trailer is filled, on the reader's goroutine, at the end
+	c         netloop.Conn
+	req       *http.Request // its Trailer is filled, on the reader's goroutine, at the end
+	closedErr error         // what reads return after Close
 
 	mu       sync.Mutex
 	buf      []byte // received and not yet read: buf[off:]
 	off      int
-	err      error    // set once the body has ended: io.EOF, or why it failed
-	trailers []string // name, value, ... of the trailer fields, at io.EOF
-	paused   bool     // the loop has stopped reading: too much is buffered
-	waiting  bool     // the reader waits for bytes or the end
-	closed   bool     // the handler closed the body
+	err      error     // set once the body has ended: io.EOF, or why it failed
+	trailers []string  // name, value, ... of the trailer fields, at io.EOF
+	paused   bool      // the loop has stopped reading: too much is buffered
+	waiting  bool      // the reader waits for bytes or the end
+	closed   bool      // the handler closed the body
+	deadline time.Time // reads wait until then at most; zero: no limit
 	ready    chan struct{}
 }
 
-func newBodyStream(c netloop.Conn) *bodyStream {
-	return &bodyStream{c: c, ready: make(chan struct{}, 1)}
+func newBodyStream(c netloop.Conn, closedErr error) *bodyStream {
+	return &bodyStream{c: c, closedErr: closedErr, ready: make(chan struct{}, 1)}
 }
 
 // signal wakes a reader waiting for bytes or the end.
@@ -116,7 +120,7 @@ func (st *bodyStream) Read(p []byte) (int, error) {
 	for {
 		if st.closed {
 			st.mu.Unlock()
-			return 0, http.ErrBodyReadAfterClose
+			return 0, st.closedErr
 		}
 		if st.off < len(st.buf) {
 			n := copy(p, st.buf[st.off:])
@@ -130,7 +134,7 @@ func (st *bodyStream) Read(p []byte) (int, error) {
 			}
 			st.mu.Unlock()
 			if resume {
-				st.c.Wake(resumeStream) // fails only if closed: nothing to resume
+				st.c.Wake(st.resume) // fails only if closed: nothing to resume
 			}
 			return n, nil
 		}
@@ -142,11 +146,38 @@ func (st *bodyStream) Read(p []byte) (int, error) {
 			st.mu.Unlock()
 			return 0, err
 		}
+		deadline := st.deadline
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			st.mu.Unlock()
+			return 0, os.ErrDeadlineExceeded
+		}
 		st.waiting = true
 		st.mu.Unlock()
-		<-st.ready
+		st.wait(deadline)
 		st.mu.Lock()
 	}
+}
+
+// wait waits for a signal, or until deadline if it is not zero.
+func (st *bodyStream) wait(deadline time.Time) {
+	if deadline.IsZero() {
+		<-st.ready
+		return
+	}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-st.ready:
+	case <-t.C:
+	}
+}
+
+// setDeadline bounds reads, those waiting now included.
+func (st *bodyStream) setDeadline(t time.Time) {
+	st.mu.Lock()
+	st.deadline = t
+	st.mu.Unlock()
+	st.signal()
 }
 
 // fillTrailer puts the trailer fields into the request's Trailer, as
@@ -172,20 +203,21 @@ func (st *bodyStream) Close() error {
 	st.mu.Unlock()
 	st.signal() // a Read blocked in another goroutine fails now
 	if resume {
-		st.c.Wake(resumeStream)
+		st.c.Wake(st.resume)
 	}
 	return nil
 }
 
-// resumeStream runs on the loop when the handler has caught up with its
-// stream: reading resumes.
-func resumeStream(c netloop.Conn, err error) {
+// resume runs on the loop when the reader has caught up: reading resumes.
+func (st *bodyStream) resume(c netloop.Conn, err error) {
 	ss, _ := c.Context().(*session)
-	if err != nil || ss == nil || ss.stream == nil || ss.stream.stillFull() {
+	if err != nil || ss == nil || ss.stream != st && ss.tunnel != st || st.stillFull() {
 		return
 	}
 	c.ResumeReading()
-	ss.timeStream(c)
+	if ss.stream == st {
+		ss.timeStream(c)
+	}
 }
 
 // startStream hands the request whose head is complete in req, and whose
@@ -202,7 +234,7 @@ func (ss *session) startStream(c netloop.Conn, req []byte) (int, bool) {
 		}
 		ss.bodyDeadline = since + limit
 	}
-	st := newBodyStream(c)
+	st := newBodyStream(c, http.ErrBodyReadAfterClose)
 	if !ss.dispatch(c, req[:p.headEnd], st) {
 		return 0, false
 	}
