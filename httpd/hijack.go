@@ -24,10 +24,12 @@ import (
 
 // Hijack takes the connection over (http.Hijacker). A status and header
 // written before are sent first. What the client has sent after the
-// request (a streamed body's unread rest included) is the first the
-// returned connection reads. The response writer is done: its methods
-// fail with http.ErrHijacked, and the server leaves the connection to the
-// caller, who must close it.
+// request is the first the returned connection reads; as in net/http,
+// the request's body must not be used after Hijack (of a body still
+// streaming, the bytes the server has not yet passed to it go to the
+// connection). The response writer is done: its methods fail with
+// http.ErrHijacked, and the server leaves the connection to the caller,
+// who must close it.
 func (w *stdResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	switch {
 	case w.hijacked:
