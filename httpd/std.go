@@ -46,6 +46,11 @@ import (
 //     a response's do, until the loop has taken them and the client
 //     reads; read and write deadlines work. Shutdown does not wait for
 //     hijacked connections.
+//   - Of http.ResponseController's methods, Flush, EnableFullDuplex and
+//     SetReadDeadline (which bounds a streamed body's reads) work;
+//     SetWriteDeadline fails with http.ErrNotSupported: a response's
+//     writes are bounded by the client's reading (backpressure) and by
+//     the connection closing.
 //   - The request's context ends when h returns or the connection closes.
 //     It carries http.LocalAddrContextKey but not http.ServerContextKey.
 func NewStd(h http.Handler, opts ...Option) (*Server, error) {

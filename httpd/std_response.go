@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/netloop/netloop"
 )
@@ -213,6 +214,22 @@ func (w *stdResponse) FlushError() error {
 	}
 	return w.send(false)
 }
+
+// SetReadDeadline bounds the handler's reads of a streamed request body
+// (what http.ResponseController looks for): a read still waiting for
+// bytes then fails with os.ErrDeadlineExceeded. A body that came whole
+// with its head is read from memory, and no deadline applies.
+func (w *stdResponse) SetReadDeadline(t time.Time) error {
+	if st := w.ex.stream; st != nil {
+		st.setDeadline(t)
+	}
+	return nil
+}
+
+// EnableFullDuplex is what http.ResponseController looks for: the
+// adapter always lets a handler read the body after it has begun to
+// write its response.
+func (w *stdResponse) EnableFullDuplex() error { return nil }
 
 // finish completes the response after the handler has returned; its
 // write's callback resumes the connection on the loop.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -433,5 +434,30 @@ func TestStdStreamsUploadsFromNetHTTPClient(t *testing.T) {
 	pw.Close()
 	if rest, err := io.ReadAll(resp.Body); err != nil || len(rest) != 0 {
 		t.Fatalf("after the upload: %d more bytes, %v", len(rest), err)
+	}
+}
+
+// TestStdResponseControllerReadDeadline: http.ResponseController's read
+// deadline fails a streamed body's read that waits for bytes, and
+// EnableFullDuplex is supported.
+func TestStdResponseControllerReadDeadline(t *testing.T) {
+	errs := make(chan error, 1)
+	addr := streamServer(t, func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		if err := rc.EnableFullDuplex(); err != nil {
+			errs <- err
+			return
+		}
+		if err := rc.SetReadDeadline(time.Now().Add(20 * time.Millisecond)); err != nil {
+			errs <- err
+			return
+		}
+		_, err := io.ReadAll(r.Body)
+		errs <- err
+	})
+	c := dial(t, addr)
+	io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+	if err := wait(t, errs, "the handler"); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read: %v, want the deadline exceeded", err)
 	}
 }
