@@ -45,7 +45,7 @@ func (w *stdResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		}
 	}
 	ex := w.ex
-	in := newBodyStream(ex.c, net.ErrClosed)
+	hc := &hijackedConn{ex: ex, in: newBodyStream(ex.c, net.ErrClosed), drained: make(chan struct{}, 1)}
 	taken := make(chan error, 1)
 	err := ex.c.Wake(func(c netloop.Conn, err error) {
 		ss, _ := c.Context().(*session)
@@ -53,7 +53,7 @@ func (w *stdResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 			err = net.ErrClosed
 		}
 		if err == nil {
-			ss.takeOver(c, in)
+			ss.takeOver(c, hc)
 		}
 		taken <- err
 	})
@@ -64,18 +64,17 @@ func (w *stdResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, connError(err)
 	}
 	w.hijacked = true
-	hc := &hijackedConn{ex: ex, in: in}
 	return hc, bufio.NewReadWriter(bufio.NewReader(hc), bufio.NewWriter(hc)), nil
 }
 
 // takeOver hands the connection to the hijacking handler (loop).
-func (ss *session) takeOver(c netloop.Conn, in *bodyStream) {
+func (ss *session) takeOver(c netloop.Conn, hc *hijackedConn) {
 	if ss.stream != nil {
 		// The body's rest, framing and all, is the hijacker's now.
 		ss.stream.end(http.ErrHijacked, nil)
 		ss.stream = nil
 	}
-	ss.tunnel = in
+	ss.hijacked = hc
 	ss.bodyDeadline = 0
 	ss.setActive(false) // Shutdown does not wait for hijacked connections
 	c.SetReadTimeout(0)
@@ -88,7 +87,7 @@ func (ss *session) takeOver(c netloop.Conn, in *bodyStream) {
 // stream (loop).
 func (ss *session) feedTunnel(c netloop.Conn) {
 	buf, _ := c.Peek(-1)
-	full, woke := ss.tunnel.push(buf)
+	full, woke := ss.hijacked.in.push(buf)
 	c.Discard(len(buf))
 	if full {
 		c.PauseReading()
@@ -98,53 +97,74 @@ func (ss *session) feedTunnel(c netloop.Conn) {
 	}
 }
 
+// hijackWindow is how many written bytes a hijacked connection may have
+// on their way (posted to the loop, or taken by it while the connection
+// is above its high water mark) before a Write waits.
+const hijackWindow = 256 << 10
+
 // hijackedConn is the net.Conn of a hijacked connection.
 type hijackedConn struct {
 	ex *exchange
 	in *bodyStream
 
-	wmu        sync.Mutex   // one write at a time: the exchange has one acknowledgement
-	ackPending bool         // a write timed out before the loop acknowledged it
-	wdeadline  atomic.Int64 // writes give up then (UnixNano); 0: never
-	closed     atomic.Bool
+	wmu       sync.Mutex            // one write at a time
+	inflight  atomic.Int64          // bytes written and not yet acknowledged
+	werr      atomic.Pointer[error] // why the connection failed a write
+	drained   chan struct{}         // signalled as bytes are acknowledged
+	wdeadline atomic.Int64          // writes give up waiting then (UnixNano); 0: never
+	closed    atomic.Bool
+	deferred  int64 // loop: bytes taken while the connection was not writable
 }
 
 func (h *hijackedConn) Read(p []byte) (int, error) { return h.in.Read(p) }
 
-// Write sends p, waiting until the loop has taken it and the connection
-// can take more: a client that does not read slows the writer down. p is
-// copied, so that a write given up at its deadline leaves p to the caller.
+// Write sends a copy of p. It returns once the bytes are on their way:
+// only when hijackWindow bytes are still unacknowledged, the loop not
+// having taken them or the client not reading, does it wait, so a client
+// that does not read slows the writer down. An error of an earlier
+// write, such as the connection closing, fails the next one.
 func (h *hijackedConn) Write(p []byte) (int, error) {
 	h.wmu.Lock()
 	defer h.wmu.Unlock()
 	if h.closed.Load() {
 		return 0, net.ErrClosed
 	}
-	if h.ackPending {
-		if err := h.waitAck(); err != nil {
+	for {
+		if err := h.werr.Load(); err != nil {
+			return 0, *err
+		}
+		if h.inflight.Load() < hijackWindow || len(p) == 0 {
+			break
+		}
+		if err := h.waitDrained(); err != nil {
 			return 0, err
 		}
 	}
 	if len(p) == 0 {
 		return 0, nil
 	}
-	ex := h.ex
-	if ex.ack == nil {
-		ex.ack = make(chan error, 1)
-	}
-	if err := ex.c.AsyncWritev([][]byte{bytes.Clone(p)}, ex.taken); err != nil {
+	n := int64(len(p))
+	h.inflight.Add(n)
+	err := h.ex.c.AsyncWritev([][]byte{bytes.Clone(p)}, func(c netloop.Conn, err error) {
+		switch {
+		case err != nil:
+			h.fail(err)
+		case !c.Writable():
+			h.deferred += n // acknowledged by OnWritabilityChanged
+		default:
+			h.acknowledge(n)
+		}
+	})
+	if err != nil {
+		h.inflight.Add(-n)
 		return 0, connError(err)
-	}
-	h.ackPending = true
-	if err := h.waitAck(); err != nil {
-		return 0, err
 	}
 	return len(p), nil
 }
 
-// waitAck waits for the acknowledgement of the write in flight, or for
-// the write deadline.
-func (h *hijackedConn) waitAck() error {
+// waitDrained waits for bytes to be acknowledged, or for the write
+// deadline.
+func (h *hijackedConn) waitDrained() error {
 	var timeout <-chan time.Time
 	if d := h.wdeadline.Load(); d != 0 {
 		left := time.Until(time.Unix(0, d))
@@ -156,11 +176,38 @@ func (h *hijackedConn) waitAck() error {
 		timeout = t.C
 	}
 	select {
-	case err := <-h.ex.ack:
-		h.ackPending = false
-		return connError(err)
+	case <-h.drained:
+		return nil
 	case <-timeout:
 		return os.ErrDeadlineExceeded
+	}
+}
+
+// acknowledge credits n bytes back to the writer (loop).
+func (h *hijackedConn) acknowledge(n int64) {
+	if h.inflight.Add(-n) < hijackWindow {
+		select {
+		case h.drained <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// writable acknowledges the bytes taken while the connection was not
+// writable (loop).
+func (h *hijackedConn) writable() {
+	n := h.deferred
+	h.deferred = 0
+	h.acknowledge(n)
+}
+
+// fail records why the connection can take no more writes (loop).
+func (h *hijackedConn) fail(err error) {
+	err = connError(err)
+	h.werr.CompareAndSwap(nil, &err)
+	select {
+	case h.drained <- struct{}{}:
+	default:
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/netloop/netloop"
 	"github.com/netloop/netloop/internal/nettest"
 )
 
@@ -225,4 +227,106 @@ func webSocketClient(addr string, id, messages int, big []byte) error {
 		return fmt.Errorf("client %d: no pong before the close", id)
 	}
 	return nil
+}
+
+// BenchmarkStdWebSocketEcho measures gorilla/websocket round trips of
+// 1 KiB messages, its server on the adapter against the same server on
+// net/http's.
+func BenchmarkStdWebSocketEcho(b *testing.B) {
+	upgrader := websocket.Upgrader{}
+	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := upgrader.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		for {
+			kind, msg, err := ws.ReadMessage()
+			if err != nil || ws.WriteMessage(kind, msg) != nil {
+				return
+			}
+		}
+	})
+	s, err := NewStd(echo)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := httptest.NewServer(echo)
+	defer ts.Close()
+	for _, srv := range []struct{ name, addr string }{
+		// One loop: the client runs in this process, and a loop blocked
+		// in epoll_wait holds its P.
+		{"netloop", startServer(b, s, netloop.WithNumLoops(1))},
+		{"nethttp", strings.TrimPrefix(ts.URL, "http://")},
+	} {
+		b.Run(srv.name, func(b *testing.B) {
+			ws, _, err := websocket.DefaultDialer.Dial("ws://"+srv.addr+"/", nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer ws.Close()
+			msg := bytes.Repeat([]byte("x"), 1024)
+			b.SetBytes(int64(len(msg)))
+			for b.Loop() {
+				if err := ws.WriteMessage(websocket.BinaryMessage, msg); err != nil {
+					b.Fatal(err)
+				}
+				if _, _, err := ws.ReadMessage(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkStdHijackedWrites measures a hijacked connection's small
+// writes, 100 bytes each, as a push server makes them, against net/http's
+// hijacked connection.
+func BenchmarkStdHijackedWrites(b *testing.B) {
+	const writes = 10000
+	push := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, brw, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		msg := bytes.Repeat([]byte("m"), 100)
+		buf := make([]byte, 1)
+		for {
+			// One byte asks for a burst. (net/http may have buffered it
+			// already: read through brw.)
+			if _, err := brw.Read(buf); err != nil {
+				return
+			}
+			for range writes {
+				if _, err := conn.Write(msg); err != nil {
+					return
+				}
+			}
+		}
+	})
+	s, err := NewStd(push)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := httptest.NewServer(push)
+	defer ts.Close()
+	for _, srv := range []struct{ name, addr string }{
+		{"netloop", startServer(b, s, netloop.WithNumLoops(1))},
+		{"nethttp", strings.TrimPrefix(ts.URL, "http://")},
+	} {
+		b.Run(srv.name, func(b *testing.B) {
+			c := dial(b, srv.addr)
+			c.SetDeadline(time.Time{})
+			io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+			buf := make([]byte, writes*100)
+			b.SetBytes(int64(len(buf)))
+			for b.Loop() {
+				c.Write([]byte{1})
+				if _, err := io.ReadFull(c, buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -184,7 +184,7 @@ func (s *Server) OnOpen(c netloop.Conn) ([]byte, netloop.Action) {
 // OnTraffic serves the requests that have arrived.
 func (s *Server) OnTraffic(c netloop.Conn) netloop.Action {
 	ss := c.Context().(*session)
-	if ss.tunnel != nil {
+	if ss.hijacked != nil {
 		ss.feedTunnel(c) // the connection has been hijacked
 		return netloop.None
 	}
@@ -226,8 +226,9 @@ func (s *Server) OnClose(c netloop.Conn, _ error) netloop.Action {
 	s.open.Add(-1)
 	s.requests.Add(ss.served)
 	ss.setActive(false)
-	if ss.tunnel != nil {
-		ss.tunnel.end(io.EOF, nil) // what was received can still be read
+	if hc := ss.hijacked; hc != nil {
+		hc.in.end(io.EOF, nil) // what was received can still be read
+		hc.fail(net.ErrClosed)
 	}
 	if ss.ex != nil {
 		ss.ex.abort() // the handler's context ends; its writes fail
@@ -245,8 +246,8 @@ func (s *Server) OnClose(c netloop.Conn, _ error) netloop.Action {
 // half-closed — still gets its response out; it closes once answered.
 // Otherwise it closes, as netloop would without this method.
 func (s *Server) OnEOF(c netloop.Conn) netloop.Action {
-	if ss, ok := c.Context().(*session); ok && ss.tunnel != nil {
-		ss.tunnel.end(io.EOF, nil) // the hijacker closes when it will
+	if ss, ok := c.Context().(*session); ok && ss.hijacked != nil {
+		ss.hijacked.in.end(io.EOF, nil) // the hijacker closes when it will
 		return netloop.None
 	}
 	if ss, ok := c.Context().(*session); ok && ss.busy {
@@ -269,7 +270,12 @@ func (s *Server) OnTick() (time.Duration, netloop.Action) { return time.Hour, ne
 // OnWritabilityChanged resumes a net/http handler that waits for a slow
 // client to read (backpressure, netloop's invariant 5).
 func (s *Server) OnWritabilityChanged(c netloop.Conn, writable bool) {
-	if ss, ok := c.Context().(*session); ok && writable && ss.ex != nil {
+	ss, ok := c.Context().(*session)
+	switch {
+	case !ok || !writable:
+	case ss.hijacked != nil:
+		ss.hijacked.writable()
+	case ss.ex != nil:
 		ss.ex.writable()
 	}
 }

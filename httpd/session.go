@@ -15,14 +15,14 @@ type session struct {
 	srv *Server
 	p   parser // the request being received
 
-	since  time.Duration // when the pending request's head began (Server.clock); 0 if none
-	armed  bool          // a read timeout bounds the pending request
-	active bool          // counted in Server.active
-	busy   bool          // a net/http handler is serving a request
-	eof    bool          // the client has half-closed: close once it is served
-	ex     *exchange     // that request
-	stream *bodyStream   // its body, while it is streamed to the handler
-	tunnel *bodyStream   // what the client sends once the handler has hijacked the connection
+	since    time.Duration // when the pending request's head began (Server.clock); 0 if none
+	armed    bool          // a read timeout bounds the pending request
+	active   bool          // counted in Server.active
+	busy     bool          // a net/http handler is serving a request
+	eof      bool          // the client has half-closed: close once it is served
+	ex       *exchange     // that request
+	stream   *bodyStream   // its body, while it is streamed to the handler
+	hijacked *hijackedConn // the connection, once a handler has taken it over
 	// bodyCut: the handler's streamed body failed or was cut short, so
 	// the connection closes once the handler has answered.
 	bodyCut      bool

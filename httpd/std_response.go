@@ -504,9 +504,13 @@ func (ex *exchange) taken(c netloop.Conn, err error) {
 		ex.ack <- err
 	case !c.Writable() && !ex.closed:
 		ex.waitingWritable = true // OnWritabilityChanged or OnClose acks
+		return
 	default:
 		ex.ack <- nil
 	}
+	// The writer goes on once this batch is served, rather than when the
+	// runtime next takes the P from the polling loop.
+	c.Yield()
 }
 
 // lastWritten is the callback of an exchange's last write: it runs on the

@@ -211,7 +211,7 @@ func (st *bodyStream) Close() error {
 // resume runs on the loop when the reader has caught up: reading resumes.
 func (st *bodyStream) resume(c netloop.Conn, err error) {
 	ss, _ := c.Context().(*session)
-	if err != nil || ss == nil || ss.stream != st && ss.tunnel != st || st.stillFull() {
+	if err != nil || ss == nil || ss.stream != st && (ss.hijacked == nil || ss.hijacked.in != st) || st.stillFull() {
 		return
 	}
 	c.ResumeReading()
