@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/netloop/netloop"
 )
 
 var wrkRequest = []byte("GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n")
@@ -172,6 +174,53 @@ func BenchmarkStdUpload(b *testing.B) {
 				resp.Body.Close()
 				if resp.StatusCode != 200 {
 					b.Fatalf("status %d", resp.StatusCode)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkStdFlushedEvents measures a handler that writes small events
+// and flushes each, as a server-sent-events stream does: 1,000 events of
+// 100 bytes per response, against net/http's server.
+func BenchmarkStdFlushedEvents(b *testing.B) {
+	const events = 1000
+	stream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		msg := []byte("data: " + strings.Repeat("e", 92) + "\n\n")
+		f := w.(http.Flusher)
+		for range events {
+			if _, err := w.Write(msg); err != nil {
+				return
+			}
+			f.Flush()
+		}
+	})
+	s, err := NewStd(stream)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := httptest.NewServer(stream)
+	defer ts.Close()
+	for _, srv := range []struct{ name, addr string }{
+		{"netloop", startServer(b, s, netloop.WithNumLoops(1))},
+		{"nethttp", strings.TrimPrefix(ts.URL, "http://")},
+	} {
+		b.Run(srv.name, func(b *testing.B) {
+			c := dial(b, srv.addr)
+			c.SetDeadline(time.Time{})
+			br := bufio.NewReader(c)
+			b.SetBytes(events * 100)
+			for b.Loop() {
+				io.WriteString(c, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+				resp, err := http.ReadResponse(br, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n, _ := io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if n != events*100 {
+					b.Fatalf("%d bytes", n)
 				}
 			}
 		})
