@@ -2,13 +2,17 @@ package httpd
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptrace"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -199,5 +203,39 @@ func TestShutdownWaitsForPartialRequests(t *testing.T) {
 	}
 	if err := <-runErr; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCurlUploadsThroughTheAdapter: curl uploads a 20 MiB file (-T:
+// Expect: 100-continue, then the body) with Content-Length and chunked,
+// to a net/http handler that hashes the streamed body.
+func TestCurlUploadsThroughTheAdapter(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("curl not installed")
+	}
+	file := filepath.Join(t.TempDir(), "upload")
+	data := bytes.Repeat([]byte("netloop streams uploads\n"), 20<<20/24)
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewStd(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := sha256.New()
+		n, err := io.Copy(h, r.Body)
+		fmt.Fprintf(w, "%d %x %v", n, h.Sum(nil), err)
+	}), WithMaxBodyBytes(64<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := startServer(t, s)
+	want := fmt.Sprintf("%d %x <nil>", len(data), sha256.Sum256(data))
+	for _, extra := range [][]string{nil, {"-H", "Transfer-Encoding: chunked"}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		args := append([]string{"-sS", "--max-time", "20", "-T", file}, extra...)
+		out, err := exec.CommandContext(ctx, curl, append(args, "http://"+addr+"/upload")...).CombinedOutput()
+		cancel()
+		if err != nil || string(out) != want {
+			t.Fatalf("curl %v: %v: %q, want %q", args, err, out, want)
+		}
 	}
 }
