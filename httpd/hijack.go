@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -79,8 +80,16 @@ func (ss *session) takeOver(c netloop.Conn, hc *hijackedConn) {
 	ss.setActive(false) // Shutdown does not wait for hijacked connections
 	c.SetReadTimeout(0)
 	c.SetIdleTimeout(0)
+	// The two directions are independent now: output piling up (the
+	// write budget bounds it) must not stop the reading, as it does for
+	// request-response traffic, or a client that sends everything
+	// before it reads would wait for ever.
+	c.SetPauseOnHighWater(false)
 	c.ResumeReading()
 	ss.feedTunnel(c)
+	if ss.eof {
+		hc.in.end(io.EOF, nil) // the client's FIN came before the hijack
+	}
 }
 
 // feedTunnel moves what the client has sent into a hijacked connection's
@@ -112,6 +121,7 @@ type hijackedConn struct {
 	werr      atomic.Pointer[error] // why the connection failed a write
 	drained   chan struct{}         // signalled as bytes are acknowledged
 	wdeadline atomic.Int64          // writes give up waiting then (UnixNano); 0: never
+	blocked   atomic.Bool           // a write waits in waitDrained (tests watch it)
 	closed    atomic.Bool
 	deferred  int64 // loop: bytes taken while the connection was not writable
 }
@@ -126,10 +136,10 @@ func (h *hijackedConn) Read(p []byte) (int, error) { return h.in.Read(p) }
 func (h *hijackedConn) Write(p []byte) (int, error) {
 	h.wmu.Lock()
 	defer h.wmu.Unlock()
-	if h.closed.Load() {
-		return 0, net.ErrClosed
-	}
 	for {
+		if h.closed.Load() {
+			return 0, net.ErrClosed
+		}
 		if err := h.werr.Load(); err != nil {
 			return 0, *err
 		}
@@ -162,9 +172,12 @@ func (h *hijackedConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// waitDrained waits for bytes to be acknowledged, or for the write
-// deadline.
+// waitDrained waits for bytes to be acknowledged, for the write
+// deadline, or for a change (Close, SetWriteDeadline) that the caller
+// must look at.
 func (h *hijackedConn) waitDrained() error {
+	h.blocked.Store(true)
+	defer h.blocked.Store(false)
 	var timeout <-chan time.Time
 	if d := h.wdeadline.Load(); d != 0 {
 		left := time.Until(time.Unix(0, d))
@@ -186,10 +199,15 @@ func (h *hijackedConn) waitDrained() error {
 // acknowledge credits n bytes back to the writer (loop).
 func (h *hijackedConn) acknowledge(n int64) {
 	if h.inflight.Add(-n) < hijackWindow {
-		select {
-		case h.drained <- struct{}{}:
-		default:
-		}
+		h.nudge()
+	}
+}
+
+// nudge wakes a writer waiting in waitDrained.
+func (h *hijackedConn) nudge() {
+	select {
+	case h.drained <- struct{}{}:
+	default:
 	}
 }
 
@@ -205,18 +223,28 @@ func (h *hijackedConn) writable() {
 func (h *hijackedConn) fail(err error) {
 	err = connError(err)
 	h.werr.CompareAndSwap(nil, &err)
-	select {
-	case h.drained <- struct{}{}:
-	default:
-	}
+	h.nudge()
 }
 
-// Close closes the connection once what has been written is sent.
+// hijackCloseTimeout bounds how long a closed hijacked connection may
+// take to send what was written before Close while the client reads
+// nothing.
+const hijackCloseTimeout = 5 * time.Second
+
+// Close unblocks the connection's reads and writes and closes it once
+// what has been written is sent (within hijackCloseTimeout of no
+// progress).
 func (h *hijackedConn) Close() error {
 	if h.closed.Swap(true) {
 		return net.ErrClosed
 	}
 	h.in.Close()
+	h.nudge()
+	h.ex.c.Wake(func(c netloop.Conn, err error) {
+		if err == nil {
+			c.SetWriteTimeout(hijackCloseTimeout)
+		}
+	})
 	return connError(h.ex.c.Close())
 }
 
@@ -233,20 +261,21 @@ func (h *hijackedConn) SetReadDeadline(t time.Time) error {
 	return nil
 }
 
-// SetWriteDeadline bounds the writes that start from now on.
+// SetWriteDeadline bounds writes, one waiting now included.
 func (h *hijackedConn) SetWriteDeadline(t time.Time) error {
 	var d int64
 	if !t.IsZero() {
 		d = t.UnixNano()
 	}
 	h.wdeadline.Store(d)
+	h.nudge()
 	return nil
 }
 
-// connError turns netloop's ErrClosed into net's, which is what users
-// of a net.Conn test for.
+// connError turns netloop's ErrClosed (and ErrEngineShutdown) into
+// net's, which is what users of a net.Conn test for.
 func connError(err error) error {
-	if errors.Is(err, netloop.ErrClosed) {
+	if errors.Is(err, netloop.ErrClosed) || errors.Is(err, netloop.ErrEngineShutdown) {
 		return net.ErrClosed
 	}
 	return err

@@ -330,3 +330,135 @@ func BenchmarkStdHijackedWrites(b *testing.B) {
 		})
 	}
 }
+
+// eventually polls cond until it holds, for states no signal announces
+// (a writer blocked on its budget, a stream the loop stopped reading).
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(nettest.Timeout); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Errorf("timed out waiting for %s", what)
+			return
+		}
+	}
+}
+
+// TestStdHijackAfterTheClientsFIN: a client that sends its request, a
+// few bytes and a FIN before the handler hijacks: the hijacker reads the
+// bytes, then io.EOF.
+func TestStdHijackAfterTheClientsFIN(t *testing.T) {
+	got := make(chan string, 1)
+	addr := streamServer(t, func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done() // the FIN has arrived
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		defer conn.Close()
+		b, err := io.ReadAll(conn)
+		got <- fmt.Sprintf("%s %v", b, err)
+	})
+	c := dial(t, addr)
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\nhello")
+	c.(*net.TCPConn).CloseWrite()
+	if s := wait(t, got, "the hijacker"); s != "hello <nil>" {
+		t.Fatalf("hijacker read %q, want hello and EOF", s)
+	}
+}
+
+// TestStdHijackedWriteIsUnblocked: a write waiting on its budget, the
+// client reading nothing, returns when another goroutine closes the
+// connection or moves the write deadline to now, as net.Conn requires.
+func TestStdHijackedWriteIsUnblocked(t *testing.T) {
+	for _, how := range []string{"Close", "SetWriteDeadline"} {
+		t.Run(how, func(t *testing.T) {
+			errs := make(chan error, 1)
+			addr := streamServer(t, func(w http.ResponseWriter, r *http.Request) {
+				conn, _, err := w.(http.Hijacker).Hijack()
+				if err != nil {
+					errs <- err
+					return
+				}
+				defer conn.Close()
+				done := make(chan error, 1)
+				go func() {
+					chunk := make([]byte, 64<<10)
+					for {
+						if _, err := conn.Write(chunk); err != nil {
+							done <- err
+							return
+						}
+					}
+				}()
+				// Blocked for good: the client's small receive buffer
+				// is full, so no acknowledgement is on its way. (A
+				// write also waits briefly while bytes still drain.)
+				hc := conn.(*hijackedConn)
+				last := int64(-1)
+				eventually(t, "the writer to stay blocked on its budget", func() bool {
+					n := hc.inflight.Load()
+					settled := hc.blocked.Load() && n == last
+					last = n
+					if !settled {
+						time.Sleep(10 * time.Millisecond)
+					}
+					return settled
+				})
+				if how == "Close" {
+					conn.Close()
+				} else {
+					conn.SetWriteDeadline(time.Now())
+				}
+				errs <- wait(t, done, "the blocked write to return")
+			})
+			c := dial(t, addr).(*net.TCPConn)
+			c.SetReadBuffer(4096)
+			io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n") // and never read
+			want := net.ErrClosed
+			if how != "Close" {
+				want = os.ErrDeadlineExceeded
+			}
+			if err := wait(t, errs, "the handler"); !errors.Is(err, want) {
+				t.Fatalf("write: %v, want %v", err, want)
+			}
+		})
+	}
+}
+
+// TestStdHijackedDirectionsAreIndependent: output piled up for a client
+// that is not reading does not stop the server reading what the client
+// sends, a deadlock for a client that sends everything before it reads.
+// The client sends more than the kernel's buffers can hold.
+func TestStdHijackedDirectionsAreIndependent(t *testing.T) {
+	const size = 96 << 20
+	got := make(chan int64, 1)
+	addr := streamServer(t, func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			got <- -1
+			return
+		}
+		defer conn.Close()
+		go func() {
+			chunk := make([]byte, 64<<10)
+			for {
+				if _, err := conn.Write(chunk); err != nil {
+					return
+				}
+			}
+		}()
+		hc := conn.(*hijackedConn)
+		eventually(t, "the output to pile up", func() bool { return hc.inflight.Load() >= hijackWindow })
+		n, _ := io.CopyN(io.Discard, conn, size)
+		got <- n
+	})
+	c := dial(t, addr)
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	if _, err := c.Write(make([]byte, size)); err != nil {
+		t.Fatalf("the client's write stalled: %v", err)
+	}
+	if n := wait(t, got, "the handler"); n != size {
+		t.Fatalf("handler read %d bytes, want %d", n, size)
+	}
+}

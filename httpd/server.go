@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -217,7 +218,7 @@ func (ss *session) yieldToWorker(c netloop.Conn) {
 }
 
 // OnClose ends the connection's session.
-func (s *Server) OnClose(c netloop.Conn, _ error) netloop.Action {
+func (s *Server) OnClose(c netloop.Conn, err error) netloop.Action {
 	ss, ok := c.Context().(*session)
 	if !ok {
 		return netloop.None
@@ -229,6 +230,10 @@ func (s *Server) OnClose(c netloop.Conn, _ error) netloop.Action {
 	if hc := ss.hijacked; hc != nil {
 		hc.in.end(io.EOF, nil) // what was received can still be read
 		hc.fail(net.ErrClosed)
+	}
+	if ss.stream != nil && errors.Is(err, netloop.ErrReadTimeout) {
+		// The client went silent mid-body, and ReadTimeout closed it.
+		ss.stream.end(bodyTimeout(s.opts.ReadTimeout), nil)
 	}
 	if ss.ex != nil {
 		ss.ex.abort() // the handler's context ends; its writes fail

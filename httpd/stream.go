@@ -301,13 +301,18 @@ func (ss *session) timeStream(c netloop.Conn) {
 	left := ss.bodyDeadline - ss.srv.clock()
 	switch {
 	case left <= 0:
-		ss.cutStream(c, fmt.Errorf("httpd: request body: %w",
-			refuse(ErrHeaderTimeout, "body not received within %v", ss.srv.opts.ReadTimeout)))
+		ss.cutStream(c, bodyTimeout(ss.srv.opts.ReadTimeout))
 	case ss.stream.stillFull():
 		c.SetReadTimeout(0)
 	default:
 		c.SetReadTimeout(left)
 	}
+}
+
+// bodyTimeout is the error of a streamed body that did not arrive within
+// Options.ReadTimeout.
+func bodyTimeout(limit time.Duration) error {
+	return fmt.Errorf("httpd: request body: %w", refuse(ErrHeaderTimeout, "body not received within %v", limit))
 }
 
 // cutStream fails a streamed body: the handler's reads return err, the
