@@ -318,10 +318,7 @@ func TestStdHandlerThatIgnoresTheBody(t *testing.T) {
 	addr := streamServer(t, func(w http.ResponseWriter, r *http.Request) {
 		// Answer once the server has stopped reading, the client's
 		// bytes piling up unread in the kernel.
-		st := r.Body.(*bodyStream)
-		for deadline := time.Now().Add(nettest.Timeout); !st.stillFull() && time.Now().Before(deadline); {
-			time.Sleep(time.Millisecond)
-		}
+		eventually(t, "the loop to stop reading", r.Body.(*bodyStream).stillFull)
 		http.Error(w, "no uploads here", http.StatusForbidden)
 	}, WithMaxBodyBytes(1<<30))
 	c := dial(t, addr)
