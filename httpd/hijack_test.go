@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/netloop/netloop"
 	"github.com/netloop/netloop/internal/nettest"
 )
 
@@ -247,36 +245,23 @@ func BenchmarkStdWebSocketEcho(b *testing.B) {
 			}
 		}
 	})
-	s, err := NewStd(echo)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ts := httptest.NewServer(echo)
-	defer ts.Close()
-	for _, srv := range []struct{ name, addr string }{
-		// One loop: the client runs in this process, and a loop blocked
-		// in epoll_wait holds its P.
-		{"netloop", startServer(b, s, netloop.WithNumLoops(1))},
-		{"nethttp", strings.TrimPrefix(ts.URL, "http://")},
-	} {
-		b.Run(srv.name, func(b *testing.B) {
-			ws, _, err := websocket.DefaultDialer.Dial("ws://"+srv.addr+"/", nil)
-			if err != nil {
+	againstNetHTTP(b, echo, func(b *testing.B, addr string) {
+		ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer ws.Close()
+		msg := bytes.Repeat([]byte("x"), 1024)
+		b.SetBytes(int64(len(msg)))
+		for b.Loop() {
+			if err := ws.WriteMessage(websocket.BinaryMessage, msg); err != nil {
 				b.Fatal(err)
 			}
-			defer ws.Close()
-			msg := bytes.Repeat([]byte("x"), 1024)
-			b.SetBytes(int64(len(msg)))
-			for b.Loop() {
-				if err := ws.WriteMessage(websocket.BinaryMessage, msg); err != nil {
-					b.Fatal(err)
-				}
-				if _, _, err := ws.ReadMessage(); err != nil {
-					b.Fatal(err)
-				}
+			if _, _, err := ws.ReadMessage(); err != nil {
+				b.Fatal(err)
 			}
-		})
-	}
+		}
+	})
 }
 
 // BenchmarkStdHijackedWrites measures a hijacked connection's small
@@ -305,30 +290,19 @@ func BenchmarkStdHijackedWrites(b *testing.B) {
 			}
 		}
 	})
-	s, err := NewStd(push)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ts := httptest.NewServer(push)
-	defer ts.Close()
-	for _, srv := range []struct{ name, addr string }{
-		{"netloop", startServer(b, s, netloop.WithNumLoops(1))},
-		{"nethttp", strings.TrimPrefix(ts.URL, "http://")},
-	} {
-		b.Run(srv.name, func(b *testing.B) {
-			c := dial(b, srv.addr)
-			c.SetDeadline(time.Time{})
-			io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-			buf := make([]byte, writes*100)
-			b.SetBytes(int64(len(buf)))
-			for b.Loop() {
-				c.Write([]byte{1})
-				if _, err := io.ReadFull(c, buf); err != nil {
-					b.Fatal(err)
-				}
+	againstNetHTTP(b, push, func(b *testing.B, addr string) {
+		c := dial(b, addr)
+		c.SetDeadline(time.Time{})
+		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		buf := make([]byte, writes*100)
+		b.SetBytes(int64(len(buf)))
+		for b.Loop() {
+			c.Write([]byte{1})
+			if _, err := io.ReadFull(c, buf); err != nil {
+				b.Fatal(err)
 			}
-		})
-	}
+		}
+	})
 }
 
 // eventually polls cond until it holds, for states no signal announces
