@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand"
 	"net"
 	"net/http"
 	"os"
@@ -455,4 +456,89 @@ func TestStdResponseControllerReadDeadline(t *testing.T) {
 	if err := wait(t, errs, "the handler"); !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("read: %v, want the deadline exceeded", err)
 	}
+}
+
+// TestStdStreamsUnderLoad: 12 clients at once each send 12 requests on
+// one connection, with random body sizes (up to 512 KiB), Content-Length
+// or chunked framing with random chunk sizes, written in random pieces,
+// some followed at once by a pipelined GET; the handler hashes every
+// body, and each answer must match. Bodies that arrive with their head
+// and bodies that are streamed are both exercised, on both loops.
+func TestStdStreamsUnderLoad(t *testing.T) {
+	addr := streamServer(t, func(w http.ResponseWriter, r *http.Request) {
+		h := sha256.New()
+		n, err := io.Copy(h, r.Body)
+		fmt.Fprintf(w, "%d %x %v", n, h.Sum(nil), err)
+	})
+	const clients, requests = 12, 12
+	errs := make(chan error, clients)
+	for id := range clients {
+		go func() { errs <- loadClient(addr, int64(id), requests) }()
+	}
+	for range clients {
+		if err := wait(t, errs, "the clients"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// loadClient is one client of TestStdStreamsUnderLoad, its choices drawn
+// from a generator seeded with seed.
+func loadClient(addr string, seed int64, requests int) error {
+	rng := rand.New(rand.NewSource(seed))
+	c, err := net.DialTimeout("tcp", addr, nettest.Timeout)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(nettest.Timeout))
+	br := bufio.NewReader(c)
+	for i := range requests {
+		body := make([]byte, rng.Intn(512<<10))
+		rng.Read(body)
+		var req bytes.Buffer
+		chunked := rng.Intn(2) == 0
+		if chunked {
+			req.WriteString("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+			for rest := body; len(rest) > 0; {
+				n := min(len(rest), 1+rng.Intn(100000))
+				fmt.Fprintf(&req, "%x\r\n%s\r\n", n, rest[:n])
+				rest = rest[n:]
+			}
+			req.WriteString("0\r\n\r\n")
+		} else {
+			fmt.Fprintf(&req, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+		}
+		pipelined := rng.Intn(3) == 0
+		if pipelined {
+			req.WriteString("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		}
+		var pieces [][]byte
+		for b := req.Bytes(); len(b) > 0; {
+			n := min(len(b), 1+rng.Intn(300000))
+			pieces, b = append(pieces, b[:n]), b[n:]
+		}
+		go func() { // written in random pieces while the answers are read
+			for _, piece := range pieces {
+				if _, err := c.Write(piece); err != nil {
+					return
+				}
+			}
+		}()
+		want := []string{fmt.Sprintf("%d %x <nil>", len(body), sha256.Sum256(body))}
+		if pipelined {
+			want = append(want, fmt.Sprintf("0 %x <nil>", sha256.Sum256(nil)))
+		}
+		for _, w := range want {
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				return fmt.Errorf("client %d, request %d (chunked %v): %v", seed, i, chunked, err)
+			}
+			got, err := io.ReadAll(resp.Body)
+			if err != nil || string(got) != w {
+				return fmt.Errorf("client %d, request %d (chunked %v): answer %q (%v), want %q", seed, i, chunked, got, err, w)
+			}
+		}
+	}
+	return nil
 }
