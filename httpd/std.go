@@ -46,11 +46,10 @@ import (
 //     a response's do, until the loop has taken them and the client
 //     reads; read and write deadlines work. Shutdown does not wait for
 //     hijacked connections.
-//   - Of http.ResponseController's methods, Flush, EnableFullDuplex and
-//     SetReadDeadline (which bounds a streamed body's reads) work;
-//     SetWriteDeadline fails with http.ErrNotSupported: a response's
-//     writes are bounded by the client's reading (backpressure) and by
-//     the connection closing.
+//   - http.ResponseController's Flush, EnableFullDuplex, SetReadDeadline
+//     (which bounds a streamed body's reads) and SetWriteDeadline work. A
+//     write that misses its deadline fails with os.ErrDeadlineExceeded
+//     and closes the connection, the response being incomplete.
 //   - The request's context ends when h returns or the connection closes.
 //     It carries http.LocalAddrContextKey but not http.ServerContextKey.
 func NewStd(h http.Handler, opts ...Option) (*Server, error) {

@@ -1,9 +1,11 @@
 package httpd
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,8 +40,9 @@ type stdResponse struct {
 	wroteHeader bool // the final status is decided
 	headSent    bool // the head has gone out
 	finished    bool
-	hijacked    bool // Hijack has taken the connection over
-	head        bool // answering HEAD: the body is counted, not sent
+	hijacked    bool      // Hijack has taken the connection over
+	wdeadline   time.Time // SetWriteDeadline's; zero: none
+	head        bool      // answering HEAD: the body is counted, not sent
 	chunked     bool
 	closeAfter  bool
 	declared    int64 // Content-Length the handler set, or -1
@@ -82,7 +85,7 @@ func (w *stdResponse) WriteHeader(code int) {
 		h := appendStatusLine(nil, code)
 		h = appendFields(h, w.header)
 		h = append(h, "\r\n"...)
-		w.err = w.ex.write([][]byte{h}, false)
+		w.err = w.ex.write([][]byte{h}, false, w.wdeadline)
 		return
 	}
 	w.wroteHeader = true
@@ -226,6 +229,16 @@ func (w *stdResponse) SetReadDeadline(t time.Time) error {
 	return nil
 }
 
+// SetWriteDeadline bounds the response's writes (what
+// http.ResponseController looks for): a write or flush still waiting at
+// t for the client to take earlier bytes fails with
+// os.ErrDeadlineExceeded, and the connection closes, since the response
+// cannot be completed.
+func (w *stdResponse) SetWriteDeadline(t time.Time) error {
+	w.wdeadline = t
+	return nil
+}
+
 // EnableFullDuplex is what http.ResponseController looks for: the
 // adapter always lets a handler read the body after it has begun to
 // write its response.
@@ -286,13 +299,19 @@ func (w *stdResponse) send(last bool) error {
 		if w.declared >= 0 && w.written < w.declared && !w.head {
 			w.closeAfter = true // the client cannot tell the body is short
 		}
-		return w.ex.write(vecs, true)
+		return w.ex.write(vecs, true, time.Time{})
 	}
 	if len(vecs) == 0 {
 		return nil
 	}
-	err := w.ex.write(vecs, false)
-	w.body = w.body[:0] // the write has been taken: the buffer is free
+	err := w.ex.write(vecs, false, w.wdeadline)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// The loop may not have taken the bytes yet: until it has, the
+		// buffers are its, not the pool's.
+		w.body, w.headBuf = nil, nil
+	} else {
+		w.body = w.body[:0] // the write has been taken: the buffer is free
+	}
 	if err != nil {
 		w.err = err
 	}
@@ -476,9 +495,11 @@ func hasToken(values []string, tok string) bool {
 // write sends vecs from the handler's goroutine. Unless last, it waits for
 // the loop to take them (the slices are then free again) and for the
 // connection to be writable: a client that reads slowly slows the handler
-// down instead of growing the server's buffers. The last write's callback
-// finishes the exchange on the loop.
-func (ex *exchange) write(vecs [][]byte, last bool) error {
+// down instead of growing the server's buffers. A wait still going on at
+// deadline (if not zero) fails with os.ErrDeadlineExceeded, and the
+// connection is closed: the response cannot be completed. The last
+// write's callback finishes the exchange on the loop.
+func (ex *exchange) write(vecs [][]byte, last bool, deadline time.Time) error {
 	if last {
 		err := ex.c.AsyncWritev(vecs, lastWritten)
 		if err != nil {
@@ -492,7 +513,31 @@ func (ex *exchange) write(vecs [][]byte, last bool) error {
 	if err := ex.c.AsyncWritev(vecs, ex.taken); err != nil {
 		return err
 	}
-	return <-ex.ack
+	if deadline.IsZero() {
+		return <-ex.ack
+	}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case err := <-ex.ack:
+		return err
+	case <-t.C:
+		ex.c.Wake(abandon)
+		return os.ErrDeadlineExceeded
+	}
+}
+
+// abandonAfter is how long a connection whose response missed its write
+// deadline may take to send what it had taken before it is dropped.
+const abandonAfter = 10 * time.Millisecond
+
+// abandon closes, on the loop, a connection whose response cannot be
+// completed: its pending output gets abandonAfter to make progress.
+func abandon(c netloop.Conn, err error) {
+	if err == nil {
+		c.SetWriteTimeout(abandonAfter)
+		c.Close()
+	}
 }
 
 // taken is the callback of a write that waits: it runs on the loop once

@@ -13,6 +13,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -541,4 +542,34 @@ func loadClient(addr string, seed int64, requests int) error {
 		}
 	}
 	return nil
+}
+
+// TestStdResponseControllerWriteDeadline: a streamed response to a client
+// that reads nothing fails its write at the deadline set with
+// http.ResponseController, with os.ErrDeadlineExceeded, and the
+// connection closes.
+func TestStdResponseControllerWriteDeadline(t *testing.T) {
+	errs := make(chan error, 1)
+	addr := streamServer(t, func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		if err := rc.SetWriteDeadline(time.Now().Add(200 * time.Millisecond)); err != nil {
+			errs <- err
+			return
+		}
+		chunk := make([]byte, 64<<10)
+		for {
+			if _, err := w.Write(chunk); err != nil {
+				errs <- err
+				return
+			}
+		}
+	})
+	c := dial(t, addr)
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n") // and read nothing
+	if err := wait(t, errs, "the handler's write to fail"); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("write: %v, want the deadline exceeded", err)
+	}
+	if n, err := io.Copy(io.Discard, c); err != nil && !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("reading what was sent (%d bytes): %v, want the connection closed", n, err)
+	}
 }
