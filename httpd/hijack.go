@@ -20,8 +20,9 @@ import (
 // connection is a byte stream both ways: what the client sends goes, as
 // the loop reads it, into a bodyStream the handler's net.Conn reads (with
 // the same backpressure as a request body), and the handler's writes go
-// out with Conn.AsyncWritev, each waiting until the loop has taken it
-// and the connection is writable again, as a response's do.
+// out with Conn.AsyncWritev behind the writer, which waits only once
+// hijackWindow bytes are unacknowledged (not yet taken by the loop, or
+// taken while the client is not reading).
 
 // Hijack takes the connection over (http.Hijacker). A status and header
 // written before are sent first. What the client has sent after the
