@@ -21,8 +21,8 @@ import (
 // the loop reads it, into a bodyStream the handler's net.Conn reads (with
 // the same backpressure as a request body), and the handler's writes go
 // out with Conn.AsyncWritev behind the writer, which waits only once
-// hijackWindow bytes are unacknowledged (not yet taken by the loop, or
-// taken while the client is not reading).
+// Options.StreamWindow bytes are unacknowledged (not yet taken by the
+// loop, or taken while the client is not reading).
 
 // Hijack takes the connection over (http.Hijacker). A status and header
 // written before are sent first. What the client has sent after the
@@ -47,7 +47,8 @@ func (w *stdResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		}
 	}
 	ex := w.ex
-	hc := &hijackedConn{ex: ex, in: newBodyStream(ex.c, net.ErrClosed), drained: make(chan struct{}, 1)}
+	window := ex.s.opts.StreamWindow
+	hc := &hijackedConn{ex: ex, in: newBodyStream(ex.c, window, net.ErrClosed), window: int64(window), drained: make(chan struct{}, 1)}
 	taken := make(chan error, 1)
 	err := ex.c.Wake(func(c netloop.Conn, err error) {
 		ss, _ := c.Context().(*session)
@@ -107,15 +108,11 @@ func (ss *session) feedTunnel(c netloop.Conn) {
 	}
 }
 
-// hijackWindow is how many written bytes a hijacked connection may have
-// on their way (posted to the loop, or taken by it while the connection
-// is above its high water mark) before a Write waits.
-const hijackWindow = 256 << 10
-
 // hijackedConn is the net.Conn of a hijacked connection.
 type hijackedConn struct {
-	ex *exchange
-	in *bodyStream
+	ex     *exchange
+	in     *bodyStream
+	window int64 // written bytes that may be on their way (posted to the loop, or taken by it while the connection is above its high water mark) before a Write waits
 
 	wmu       sync.Mutex            // one write at a time
 	inflight  atomic.Int64          // bytes written and not yet acknowledged
@@ -130,7 +127,7 @@ type hijackedConn struct {
 func (h *hijackedConn) Read(p []byte) (int, error) { return h.in.Read(p) }
 
 // Write sends a copy of p. It returns once the bytes are on their way:
-// only when hijackWindow bytes are still unacknowledged, the loop not
+// only when window bytes are still unacknowledged, the loop not
 // having taken them or the client not reading, does it wait, so a client
 // that does not read slows the writer down. An error of an earlier
 // write, such as the connection closing, fails the next one.
@@ -144,7 +141,7 @@ func (h *hijackedConn) Write(p []byte) (int, error) {
 		if err := h.werr.Load(); err != nil {
 			return 0, *err
 		}
-		if h.inflight.Load() < hijackWindow || len(p) == 0 {
+		if h.inflight.Load() < h.window || len(p) == 0 {
 			break
 		}
 		if err := h.waitDrained(); err != nil {
@@ -199,7 +196,7 @@ func (h *hijackedConn) waitDrained() error {
 
 // acknowledge credits n bytes back to the writer (loop).
 func (h *hijackedConn) acknowledge(n int64) {
-	if h.inflight.Add(-n) < hijackWindow {
+	if h.inflight.Add(-n) < h.window {
 		h.nudge()
 	}
 }

@@ -423,7 +423,7 @@ func TestStdHijackedDirectionsAreIndependent(t *testing.T) {
 			}
 		}()
 		hc := conn.(*hijackedConn)
-		eventually(t, "the output to pile up", func() bool { return hc.inflight.Load() >= hijackWindow })
+		eventually(t, "the output to pile up", func() bool { return hc.inflight.Load() >= hc.window })
 		n, _ := io.CopyN(io.Discard, conn, size)
 		got <- n
 	})

@@ -47,6 +47,14 @@ type Options struct {
 	// keep-alive timeout between requests. Default 60 s; 0 disables it.
 	IdleTimeout time.Duration
 
+	// StreamWindow bounds what the net/http adapter buffers for a
+	// handler that reads or writes a stream: the bytes of a streamed
+	// request body (or of a hijacked connection's input) held ahead of
+	// the handler before the server stops reading, and the bytes a
+	// hijacked connection's writes may have on their way before a Write
+	// waits. Default 256 KiB.
+	StreamWindow int
+
 	// Workers and QueueLen size the worker pool that runs net/http
 	// handlers (NewStd): at most Workers handlers run at once, QueueLen
 	// more requests wait, and a request beyond that is answered 503
@@ -73,6 +81,7 @@ func defaultOptions() Options {
 		MaxBodyBytes:      4 << 20,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       60 * time.Second,
+		StreamWindow:      256 << 10,
 		Workers:           1024,
 		QueueLen:          4096,
 	}
@@ -105,6 +114,8 @@ func (o *Options) validate() error {
 		return fmt.Errorf("%w: MaxBodyBytes %d is outside 0 .. 1 TiB", ErrInvalidOption, o.MaxBodyBytes)
 	case o.ReadHeaderTimeout < 0 || o.ReadTimeout < 0 || o.IdleTimeout < 0:
 		return fmt.Errorf("%w: negative timeout", ErrInvalidOption)
+	case o.StreamWindow < 4<<10 || o.StreamWindow > 1<<30:
+		return fmt.Errorf("%w: StreamWindow %d is outside 4 KiB .. 1 GiB", ErrInvalidOption, o.StreamWindow)
 	case o.Workers < 1 || o.QueueLen < 0:
 		return fmt.Errorf("%w: Workers %d must be positive and QueueLen %d not negative", ErrInvalidOption, o.Workers, o.QueueLen)
 	}
@@ -143,6 +154,9 @@ func WithReadTimeout(d time.Duration) Option { return func(o *Options) { o.ReadT
 
 // WithIdleTimeout sets the keep-alive timeout between requests.
 func WithIdleTimeout(d time.Duration) Option { return func(o *Options) { o.IdleTimeout = d } }
+
+// WithStreamWindow sets Options.StreamWindow.
+func WithStreamWindow(n int) Option { return func(o *Options) { o.StreamWindow = n } }
 
 // WithWorkers sizes the worker pool that runs net/http handlers.
 func WithWorkers(workers, queueLen int) Option {

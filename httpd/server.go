@@ -251,11 +251,12 @@ func (s *Server) OnClose(c netloop.Conn, err error) netloop.Action {
 // half-closed — still gets its response out; it closes once answered.
 // Otherwise it closes, as netloop would without this method.
 func (s *Server) OnEOF(c netloop.Conn) netloop.Action {
-	if ss, ok := c.Context().(*session); ok && ss.hijacked != nil {
+	ss, ok := c.Context().(*session)
+	if ok && ss.hijacked != nil {
 		ss.hijacked.in.end(io.EOF, nil) // the hijacker closes when it will
 		return netloop.None
 	}
-	if ss, ok := c.Context().(*session); ok && ss.busy {
+	if ok && ss.busy {
 		ss.eof = true
 		if ss.ex != nil {
 			ss.ex.cancel()

@@ -21,8 +21,9 @@ import (
 //   - A body that arrives with its head (most small ones) has been read
 //     whole when h runs, a chunked body's trailers already in
 //     Request.Trailer. Otherwise h runs once the head is in and reads
-//     the body as it arrives: the server holds at most 256 KiB of it
-//     ahead of h and then stops reading, so that TCP slows the client
+//     the body as it arrives: the server holds at most
+//     Options.StreamWindow (256 KiB) of it ahead of h and then stops
+//     reading, so that TCP slows the client
 //     down, and a body's size costs no memory (Options.MaxBodyBytes
 //     still bounds it; raise it for large uploads). Its trailers are in
 //     Request.Trailer once the body has been read to io.EOF, as in
@@ -42,10 +43,10 @@ import (
 //     pipelined requests wait in the connection's buffer.
 //   - The ResponseWriter implements http.Flusher and http.Hijacker, so
 //     WebSocket libraries work. A hijacked connection's reads come from
-//     the loop with a streamed body's backpressure; its writes wait, as
-//     a response's do, until the loop has taken them and the client
-//     reads; read and write deadlines work. Shutdown does not wait for
-//     hijacked connections.
+//     the loop with a streamed body's backpressure; its writes go out
+//     behind the writer, which waits once Options.StreamWindow bytes
+//     are on their way (the client not reading); read and write
+//     deadlines work. Shutdown does not wait for hijacked connections.
 //   - http.ResponseController's Flush, EnableFullDuplex, SetReadDeadline
 //     (which bounds a streamed body's reads) and SetWriteDeadline work. A
 //     write that misses its deadline fails with os.ErrDeadlineExceeded

@@ -591,6 +591,7 @@ func (ex *exchange) writable() {
 	if ex.waitingWritable {
 		ex.waitingWritable = false
 		ex.ack <- nil
+		ex.c.Yield() // as in taken
 	}
 }
 

@@ -16,16 +16,13 @@ import (
 // the loop to it through a bodyStream as they arrive. The loop moves
 // every body byte it reads into the stream at once, so the connection's
 // inbound buffer holds framing at most; the stream holds up to
-// streamWindow bytes the handler has not read yet (plus one read), and
+// Options.StreamWindow bytes the handler has not read yet (plus one
+// read), and
 // beyond that the loop stops reading from the socket, so that TCP slows
 // the client down. A body's size costs the server no memory.
 //
 // Bodies that arrive whole with their head (most small ones) are not
 // streamed: the handler gets them in one buffer.
-
-// streamWindow is how many body bytes a stream holds before the loop
-// stops reading; reading resumes once the handler has taken half.
-const streamWindow = 256 << 10
 
 // bodyStream is a streamed request body: the loop writes it, the
 // handler's goroutine reads it (it is the http.Request's Body). A
@@ -34,6 +31,7 @@ type bodyStream struct {
 	c         netloop.Conn
 	req       *http.Request // its Trailer is filled, on the reader's goroutine, at the end
 	closedErr error         // what reads return after Close
+	window    int           // bytes held unread before the loop stops reading; it resumes at half
 
 	mu       sync.Mutex
 	buf      []byte // received and not yet read: buf[off:]
@@ -47,8 +45,8 @@ type bodyStream struct {
 	ready    chan struct{}
 }
 
-func newBodyStream(c netloop.Conn, closedErr error) *bodyStream {
-	return &bodyStream{c: c, closedErr: closedErr, ready: make(chan struct{}, 1)}
+func newBodyStream(c netloop.Conn, window int, closedErr error) *bodyStream {
+	return &bodyStream{c: c, window: window, closedErr: closedErr, ready: make(chan struct{}, 1)}
 }
 
 // signal wakes a reader waiting for bytes or the end.
@@ -60,7 +58,7 @@ func (st *bodyStream) signal() {
 }
 
 // push adds body bytes (loop). It reports whether the loop should stop
-// reading, the handler having fallen streamWindow bytes behind, and
+// reading, the handler having fallen window bytes behind, and
 // whether the handler was waiting for them.
 func (st *bodyStream) push(b []byte) (full, woke bool) {
 	if len(b) == 0 {
@@ -77,7 +75,7 @@ func (st *bodyStream) push(b []byte) (full, woke bool) {
 		st.off = 0
 	}
 	st.buf = append(st.buf, b...)
-	full = len(st.buf)-st.off >= streamWindow
+	full = len(st.buf)-st.off >= st.window
 	st.paused = full
 	woke, st.waiting = st.waiting, false
 	st.mu.Unlock()
@@ -128,7 +126,7 @@ func (st *bodyStream) Read(p []byte) (int, error) {
 			if st.off == len(st.buf) {
 				st.buf, st.off = st.buf[:0], 0
 			}
-			resume := st.paused && len(st.buf)-st.off <= streamWindow/2
+			resume := st.paused && len(st.buf)-st.off <= st.window/2
 			if resume {
 				st.paused = false
 			}
@@ -234,7 +232,7 @@ func (ss *session) startStream(c netloop.Conn, req []byte) (int, bool) {
 		}
 		ss.bodyDeadline = since + limit
 	}
-	st := newBodyStream(c, http.ErrBodyReadAfterClose)
+	st := newBodyStream(c, ss.srv.opts.StreamWindow, http.ErrBodyReadAfterClose)
 	if !ss.dispatch(c, req[:p.headEnd], st) {
 		return 0, false
 	}

@@ -195,9 +195,10 @@ func TestStdStreamsRequestBodies(t *testing.T) {
 
 // TestStdStreamedBodyMemoryIsBounded: a client sends a large body as
 // fast as it can to a handler that reads slowly at first; the server
-// buffers no more than its window of it, and the handler gets every byte.
+// buffers no more than its window of it (Options.StreamWindow, set
+// below its default), and the handler gets every byte.
 func TestStdStreamedBodyMemoryIsBounded(t *testing.T) {
-	const total = 64 << 20
+	const total, window = 64 << 20, 128 << 10
 	type result struct {
 		n    int64
 		peak int
@@ -227,7 +228,7 @@ func TestStdStreamedBodyMemoryIsBounded(t *testing.T) {
 		}
 		results <- res
 		fmt.Fprint(w, res.n)
-	}, WithMaxBodyBytes(1<<30))
+	}, WithMaxBodyBytes(1<<30), WithStreamWindow(window))
 	c := dial(t, addr)
 	go func() {
 		fmt.Fprintf(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", total)
@@ -242,10 +243,10 @@ func TestStdStreamedBodyMemoryIsBounded(t *testing.T) {
 	if res.err != nil || res.n != total {
 		t.Fatalf("handler read %d bytes (%v), want %d", res.n, res.err, total)
 	}
-	// The window plus what one OnTraffic brings (netloop's reads): far
-	// below the 64 MiB sent.
-	if res.peak > streamWindow+2<<20 {
-		t.Errorf("the stream held %d bytes at once; its window is %d", res.peak, streamWindow)
+	// The window plus what one OnTraffic brings (a read or a few, and
+	// what waited in netloop's buffer): far below the 64 MiB sent.
+	if res.peak > window+2<<20 {
+		t.Errorf("the stream held %d bytes at once; its window is %d", res.peak, window)
 	}
 	if _, got := readResponse(t, bufio.NewReader(c), "POST"); got != fmt.Sprint(total) {
 		t.Fatalf("answer %q", got)
@@ -571,5 +572,18 @@ func TestStdResponseControllerWriteDeadline(t *testing.T) {
 	}
 	if n, err := io.Copy(io.Discard, c); err != nil && !errors.Is(err, syscall.ECONNRESET) {
 		t.Fatalf("reading what was sent (%d bytes): %v, want the connection closed", n, err)
+	}
+}
+
+// TestStreamWindowIsValidated: a window too small or too large to be a
+// sane buffer is refused with ErrInvalidOption.
+func TestStreamWindowIsValidated(t *testing.T) {
+	for _, n := range []int{0, 1 << 10, 2 << 30} {
+		if _, err := NewStd(http.NotFoundHandler(), WithStreamWindow(n)); !errors.Is(err, ErrInvalidOption) {
+			t.Errorf("StreamWindow %d: %v, want ErrInvalidOption", n, err)
+		}
+	}
+	if _, err := NewStd(http.NotFoundHandler(), WithStreamWindow(64<<10)); err != nil {
+		t.Errorf("StreamWindow 64 KiB: %v", err)
 	}
 }
