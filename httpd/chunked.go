@@ -148,8 +148,8 @@ func (p *parser) endChunkLine() error {
 	if p.chunkExcess > maxChunkExcess {
 		return refuse(ErrMalformed, "chunked body has too much framing for its data")
 	}
-	if size > p.opts.MaxBodyBytes-p.bodyN {
-		return refuse(ErrBodyTooLarge, "chunked body exceeds %d bytes", p.opts.MaxBodyBytes)
+	if size > p.maxBody()-p.bodyN {
+		return refuse(ErrBodyTooLarge, "chunked body exceeds %d bytes", p.maxBody())
 	}
 	p.sub = csDigits
 	if size == 0 {

@@ -3,7 +3,9 @@
 //
 //   - the native API, New with a Handler: a Request view into the
 //     connection's buffer and a ResponseWriter, both valid during the
-//     call, run on the event loop. Nothing is allocated per request.
+//     call, run on the event loop. Nothing is allocated per request. A
+//     Handler that is also a StreamHandler can take a body as it arrives,
+//     through a BodyReceiver, instead of whole.
 //   - NewStd, which serves any net/http Handler (ServeMux, routers,
 //     middleware, http.FileServer) on netloop, running it on a worker pool
 //     because such handlers may block.

@@ -91,6 +91,48 @@ func ExampleNewStd() {
 	// 200 OK "HELLO"
 }
 
+// counter is a StreamHandler that counts an upload's bytes as they
+// arrive instead of buffering them; requests without a body are served
+// as usual.
+type counter struct{}
+
+func (counter) Serve(w *httpd.ResponseWriter, r *httpd.Request) { w.WriteString("send me a body") }
+
+func (counter) ServeHead(w *httpd.ResponseWriter, r *httpd.Request) httpd.BodyReceiver {
+	if string(r.Path()) != "/upload" {
+		w.SetStatus(http.StatusForbidden) // refused from the head: the body is not read
+		return nil
+	}
+	return &count{}
+}
+
+// count is the receiver of one upload.
+type count struct{ n int }
+
+func (c *count) ReceiveBody(p []byte) error { c.n += len(p); return nil }
+
+func (c *count) EndBody(w *httpd.ResponseWriter, r *httpd.Request, err error) {
+	fmt.Fprintf(w, "%d bytes for %s", c.n, r.Header("X-File"))
+}
+
+func (c *count) AbortBody(err error) {}
+
+// A StreamHandler takes a body as it arrives, so that an upload need not
+// fit in memory: here the server holds a few reads of it at most, however
+// large MaxStreamedBodyBytes lets it be.
+func ExampleStreamHandler() {
+	srv, err := httpd.New(counter{}, httpd.WithMaxBodyBytes(1<<10))
+	if err != nil {
+		log.Fatal(err)
+	}
+	serveOnce(srv, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"+
+		"POST /upload HTTP/1.1\r\nHost: x\r\nX-File: big.bin\r\nContent-Length: 100000\r\n\r\n"+
+		strings.Repeat("z", 100000), 2)
+	// Output:
+	// 200 OK "send me a body"
+	// 200 OK "100000 bytes for big.bin"
+}
+
 // A request the parser refuses: both Content-Length and Transfer-Encoding,
 // the classic request-smuggling pattern.
 func ExampleStatusCode() {

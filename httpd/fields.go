@@ -278,13 +278,14 @@ func (p *parser) endHead() error {
 		}
 		p.state = stChunkSize
 		p.chunkLineStart = p.pos
+		p.held = p.holdBody
 		return nil
-	}
-	if p.contentLength > p.opts.MaxBodyBytes {
-		return refuse(ErrBodyTooLarge, "Content-Length %d exceeds %d", p.contentLength, p.opts.MaxBodyBytes)
 	}
 	if p.contentLength > 0 {
 		p.state = stBody
+		if p.held = p.holdBody; !p.held && p.contentLength > p.opts.MaxBodyBytes {
+			return refuse(ErrBodyTooLarge, "Content-Length %d exceeds %d", p.contentLength, p.opts.MaxBodyBytes)
+		}
 		return nil
 	}
 	p.contentLength = 0

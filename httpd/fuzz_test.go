@@ -14,7 +14,8 @@ import (
 //   - it never panics, and what it reports lies within the input;
 //   - the outcome does not depend on how the bytes were split into reads
 //     (whole, at two points, byte by byte), nor on whether a chunked body
-//     is read as a stream (the net/http adapter's way);
+//     is read as a stream (the net/http adapter's way), nor on whether
+//     the parse holds at the end of the head (a StreamHandler's way);
 //   - when it accepts a request that net/http also accepts, both agree on
 //     the method, the target, the body and where the request ends, since a
 //     disagreement about framing between two parsers is request
@@ -58,10 +59,14 @@ func FuzzParse(f *testing.F) {
 		// A chunked body read as a stream, the bytes consumed dropped
 		// after each read, decodes the same.
 		checkStreamed(t, o, in, []int{a, b}, p, done, err)
+		// So does a parse held at the end of the head for a
+		// StreamHandler, its body then buffered or streamed.
+		checkHeld(t, o, in, []int{a, b}, p, done, err)
 		if len(in) < 2000 {
 			r, rdone, rerr := parseSplit(o, in)
 			same(t, "byte by byte", p, done, err, r, rdone, rerr)
 			checkStreamed(t, o, in, byteCuts(len(in)), p, done, err)
+			checkHeld(t, o, in, byteCuts(len(in)), p, done, err)
 		}
 		if done {
 			compareNetHTTP(t, in, p)

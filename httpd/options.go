@@ -30,6 +30,13 @@ type Options struct {
 	// a policy, not a memory cost (once the handler runs, a chunked body
 	// that outgrows it fails its reads instead of being answered 413).
 	MaxBodyBytes int64
+	// MaxStreamedBodyBytes bounds a body that a native StreamHandler
+	// takes as a stream (a BodyReceiver): it costs the server no memory,
+	// so its bound is a policy, larger than MaxBodyBytes by default. A
+	// longer body is answered 413 as MaxBodyBytes's is, and the receiver's
+	// AbortBody is told. Default 1 GiB; a receiver can refuse less (its
+	// ReceiveBody returns an error).
+	MaxStreamedBodyBytes int64
 
 	// ReadHeaderTimeout bounds the time to receive a whole request head,
 	// counted from the head's first byte (from the accept, for a
@@ -75,15 +82,16 @@ type Option func(*Options)
 
 func defaultOptions() Options {
 	return Options{
-		MaxURIBytes:       8 << 10,
-		MaxHeaderBytes:    16 << 10,
-		MaxHeaderCount:    100,
-		MaxBodyBytes:      4 << 20,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		StreamWindow:      256 << 10,
-		Workers:           1024,
-		QueueLen:          4096,
+		MaxURIBytes:          8 << 10,
+		MaxHeaderBytes:       16 << 10,
+		MaxHeaderCount:       100,
+		MaxBodyBytes:         4 << 20,
+		MaxStreamedBodyBytes: 1 << 30,
+		ReadHeaderTimeout:    10 * time.Second,
+		IdleTimeout:          60 * time.Second,
+		StreamWindow:         256 << 10,
+		Workers:              1024,
+		QueueLen:             4096,
 	}
 }
 
@@ -112,6 +120,8 @@ func (o *Options) validate() error {
 		return fmt.Errorf("%w: MaxHeaderCount %d is outside 1 .. 10000", ErrInvalidOption, o.MaxHeaderCount)
 	case o.MaxBodyBytes < 0 || o.MaxBodyBytes > 1<<40:
 		return fmt.Errorf("%w: MaxBodyBytes %d is outside 0 .. 1 TiB", ErrInvalidOption, o.MaxBodyBytes)
+	case o.MaxStreamedBodyBytes < 0 || o.MaxStreamedBodyBytes > 1<<50:
+		return fmt.Errorf("%w: MaxStreamedBodyBytes %d is outside 0 .. 1 PiB", ErrInvalidOption, o.MaxStreamedBodyBytes)
 	case o.ReadHeaderTimeout < 0 || o.ReadTimeout < 0 || o.IdleTimeout < 0:
 		return fmt.Errorf("%w: negative timeout", ErrInvalidOption)
 	case o.StreamWindow < 4<<10 || o.StreamWindow > 1<<30:
@@ -142,6 +152,12 @@ func WithMaxHeaderCount(n int) Option { return func(o *Options) { o.MaxHeaderCou
 
 // WithMaxBodyBytes bounds a request body (413 beyond).
 func WithMaxBodyBytes(n int64) Option { return func(o *Options) { o.MaxBodyBytes = n } }
+
+// WithMaxStreamedBodyBytes bounds a body a BodyReceiver takes (413
+// beyond).
+func WithMaxStreamedBodyBytes(n int64) Option {
+	return func(o *Options) { o.MaxStreamedBodyBytes = n }
+}
 
 // WithReadHeaderTimeout bounds the time to receive a request head, in
 // total (408 when exceeded).

@@ -91,6 +91,10 @@ type parser struct {
 	opts   *Options
 	fields []field // header fields, then trailer fields
 	body   []byte  // a chunked body, decoded
+	// holdBody: stop at the end of a head announcing a body (held), so
+	// that a StreamHandler decides how the body is taken before any of it
+	// is parsed or its size checked.
+	holdBody bool
 	progress
 }
 
@@ -120,6 +124,8 @@ type progress struct {
 	closeToken, keepAliveToken    bool
 	expectContinue, sentContinue  bool
 	closeAfter                    bool // the connection closes after this request
+	held                          bool // holdBody: the head is done, its body waits for release
+	streamed                      bool // the body goes to a BodyReceiver
 	chunkLeft, chunkExcess, bodyN int64
 	chunkLineStart                int
 	end                           int // first byte after the request
@@ -146,6 +152,24 @@ func (p *parser) pending() bool { return p.state != stBlank || p.pos > 0 }
 // headDone reports whether the whole head has been received.
 func (p *parser) headDone() bool { return p.state >= stBody }
 
+// maxBody is the bound on the body of the request being parsed.
+func (p *parser) maxBody() int64 {
+	if p.streamed {
+		return p.opts.MaxStreamedBodyBytes
+	}
+	return p.opts.MaxBodyBytes
+}
+
+// release lets the parse of a held body go on: buffered whole, or, with
+// streamed, passed on as it is decoded, under the bound of its kind.
+func (p *parser) release(streamed bool) error {
+	p.held, p.streamed = false, streamed
+	if p.contentLength > p.maxBody() {
+		return refuse(ErrBodyTooLarge, "Content-Length %d exceeds %d", p.contentLength, p.maxBody())
+	}
+	return nil
+}
+
 // parse examines b, the request's bytes received so far (b[0] is its first
 // byte; b may run on into the requests pipelined after it). It returns
 // true once the request is complete, with p.end its length; false when it
@@ -170,13 +194,16 @@ func (p *parser) parse(b []byte) (bool, error) {
 		case stFields, stTrailers:
 			ok, err = p.fieldLines(b)
 		case stBody:
-			if int64(len(b)-p.headEnd) < p.contentLength {
+			if p.held || int64(len(b)-p.headEnd) < p.contentLength {
 				return false, nil
 			}
 			p.end = p.headEnd + int(p.contentLength)
 			p.state = stDone
 			ok = true
 		case stChunkSize:
+			if p.held {
+				return false, nil
+			}
 			ok, err = p.chunkSize(b)
 		case stChunkData:
 			ok = p.chunkData(b)

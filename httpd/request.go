@@ -94,9 +94,14 @@ func (r *Request) ContentLength() int64 {
 	return r.p.contentLength
 }
 
-// Body returns the whole body, decoded if it was chunked.
+// Body returns the whole body, decoded if it was chunked; nil before the
+// body has arrived (StreamHandler.ServeHead) or if it went to a
+// BodyReceiver.
 func (r *Request) Body() []byte {
 	p := r.p
+	if p.state != stDone || p.streamed {
+		return nil
+	}
 	if p.chunked {
 		return p.body[:len(p.body):len(p.body)]
 	}

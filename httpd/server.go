@@ -33,8 +33,9 @@ func (f HandlerFunc) Serve(w *ResponseWriter, r *Request) { f(w, r) }
 // runs on one engine at a time. Its methods are safe for concurrent use.
 type Server struct {
 	opts Options
-	h    Handler      // native, or
-	std  http.Handler // served on workers
+	h        Handler       // native, or
+	std      http.Handler  // served on workers
+	streamer StreamHandler // h, if it takes bodies as they arrive
 
 	date    dateCache
 	batches sync.Pool // *batch: output and writer for one OnTraffic
@@ -71,6 +72,7 @@ func newServer(h Handler, std http.Handler, opts []Option) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: o, h: h, std: std, epoch: time.Now()}
+	s.streamer, _ = h.(StreamHandler)
 	s.batches.New = func() any { return &batch{out: make([]byte, 0, 4096)} }
 	return s, nil
 }
@@ -166,6 +168,7 @@ func (s *Server) OnOpen(c netloop.Conn) ([]byte, netloop.Action) {
 	ss, _ := s.sessions.Get().(*session)
 	if ss == nil {
 		ss = &session{srv: s, p: newParser(&s.opts)}
+		ss.p.holdBody = s.streamer != nil
 	}
 	c.SetContext(ss)
 	s.open.Add(1)
@@ -231,10 +234,14 @@ func (s *Server) OnClose(c netloop.Conn, err error) netloop.Action {
 		hc.in.end(io.EOF, nil) // what was received can still be read
 		hc.fail(net.ErrClosed)
 	}
-	if ss.stream != nil && errors.Is(err, netloop.ErrReadTimeout) {
+	if errors.Is(err, netloop.ErrReadTimeout) {
 		// The client went silent mid-body, and ReadTimeout closed it.
-		ss.stream.end(bodyTimeout(s.opts.ReadTimeout), nil)
+		if ss.stream != nil {
+			ss.stream.end(bodyTimeout(s.opts.ReadTimeout), nil)
+		}
+		ss.abortBody(bodyTimeout(s.opts.ReadTimeout))
 	}
+	ss.abortBody(io.ErrUnexpectedEOF)
 	if ss.ex != nil {
 		ss.ex.abort() // the handler's context ends; its writes fail
 		return netloop.None
@@ -266,6 +273,9 @@ func (s *Server) OnEOF(c netloop.Conn) netloop.Action {
 			ss.stream, ss.bodyCut = nil, true
 		}
 		return netloop.None
+	}
+	if ok {
+		ss.abortBody(io.ErrUnexpectedEOF) // a streamed body will not be whole
 	}
 	return netloop.Close
 }

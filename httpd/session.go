@@ -25,7 +25,15 @@ type session struct {
 	hijacked *hijackedConn // the connection, once a handler has taken it over
 	// bodyCut: the handler's streamed body failed or was cut short, so
 	// the connection closes once the handler has answered.
-	bodyCut      bool
+	bodyCut bool
+	// A StreamHandler's request whose body goes to a receiver: recv, and
+	// a copy of its head (head, headP) for EndBody.
+	recv  BodyReceiver
+	head  []byte
+	headP parser
+	// refused: the request was answered without its body, so the
+	// connection closes, lingering, once the answer is out.
+	refused      bool
 	bodyDeadline time.Duration // Options.ReadTimeout's bound on a streamed body (Server.clock); 0 if none
 	lingerUntil  time.Duration // closing: what the client still sends is dropped until then (Server.clock)
 	served       int64         // requests answered
@@ -86,13 +94,75 @@ func (s *Server) putBatch(b *batch) {
 // runs in OnTraffic, and when a net/http handler has finished.
 func (ss *session) serve(c netloop.Conn) netloop.Action {
 	s := ss.srv
-	buf, _ := c.Peek(-1)
 	var b *batch
+	action := netloop.None
+	for {
+		if ss.recv != nil {
+			if b == nil {
+				b = s.getBatch(c)
+			}
+			next := false
+			if next, action = ss.receive(c, b); !next {
+				break
+			}
+		}
+		if b, action = ss.serveBuffered(c, b); ss.recv == nil || action != netloop.None {
+			break
+		}
+	}
+	if action == netloop.None && !ss.busy && !ss.refused {
+		if b == nil && ss.p.pending() && ss.timedOut() {
+			b = s.getBatch(c)
+		}
+		action = ss.time(c, b)
+	}
+	if b != nil {
+		if len(b.out) > 0 {
+			c.Write(b.out)
+		}
+		s.putBatch(b)
+	}
+	if ss.refused {
+		ss.refused = false
+		ss.p.reset()
+		ss.linger(c)
+		return action
+	}
+	ss.setActive(ss.busy || ss.p.pending())
+	return action
+}
+
+// serveBuffered serves the requests whose bytes are in c's buffer, up to
+// one that is incomplete, one a net/http handler takes, or one whose body
+// goes to a BodyReceiver. Responses go to b, taken when first needed
+// (if nil) and returned.
+func (ss *session) serveBuffered(c netloop.Conn, b *batch) (*batch, netloop.Action) {
+	s := ss.srv
+	buf, _ := c.Peek(-1)
 	action := netloop.None
 	off := 0
 	for off < len(buf) {
 		req := buf[off:]
 		done, err := ss.p.parse(req)
+		if !done && err == nil && ss.p.held {
+			if b == nil {
+				b = s.getBatch(c)
+			}
+			var n int
+			var refused bool
+			if n, refused, err = ss.serveHead(c, b, req); err == nil {
+				if refused {
+					ss.refused = true
+					off = len(buf)
+					break
+				}
+				if ss.recv != nil {
+					off += n
+					break // receive takes it from here
+				}
+				done, err = ss.p.parse(req) // buffered after all
+			}
+		}
 		if err != nil {
 			if b == nil {
 				b = s.getBatch(c)
@@ -160,20 +230,7 @@ func (ss *session) serve(c netloop.Conn) netloop.Action {
 	if ss.stream != nil {
 		ss.feed(c) // the part of the body that came with the head
 	}
-	if action == netloop.None && !ss.busy {
-		if b == nil && ss.p.pending() && ss.timedOut() {
-			b = s.getBatch(c)
-		}
-		action = ss.time(c, b)
-	}
-	if b != nil {
-		if len(b.out) > 0 {
-			c.Write(b.out)
-		}
-		s.putBatch(b)
-	}
-	ss.setActive(ss.busy || ss.p.pending())
-	return action
+	return b, action
 }
 
 // serveNative runs the native Handler for one complete request and
@@ -232,6 +289,7 @@ func (ss *session) time(c netloop.Conn, b *batch) netloop.Action {
 	left := ss.since + limit - now
 	if left <= 0 {
 		b.out = ss.srv.appendRefusal(b.out, refuse(ErrHeaderTimeout, "after %v", limit))
+		ss.abortBody(bodyTimeout(limit))
 		return netloop.Close
 	}
 	ss.armed = true

@@ -246,27 +246,15 @@ func (ss *session) startStream(c netloop.Conn, req []byte) (int, bool) {
 func (ss *session) feed(c netloop.Conn) {
 	st, p := ss.stream, &ss.p
 	buf, _ := c.Peek(-1)
-	var err error
+	piece, n, done, err := p.takeBody(buf)
+	full, woke := st.push(piece)
+	p.body = p.body[:0]
 	var trailers []string
-	done := false
-	full, woke := false, false
-	if p.chunked {
-		done, err = p.parse(buf)
-		full, woke = st.push(p.body)
-		p.body = p.body[:0]
-		if done {
-			trailers = p.trailerPairs(buf)
-		}
-		n := p.consumed()
-		c.Discard(n)
-		p.rebase(n)
-	} else {
-		n := int(min(int64(len(buf)), p.contentLength-p.bodyN))
-		full, woke = st.push(buf[:n])
-		p.bodyN += int64(n)
-		c.Discard(n)
-		done = p.bodyN == p.contentLength
+	if done && p.chunked {
+		trailers = p.trailerPairs(buf)
 	}
+	c.Discard(n)
+	p.rebase(n)
 	if woke {
 		// Let the handler's goroutine run once this batch is served,
 		// not when the runtime next takes the P from a polling loop.
