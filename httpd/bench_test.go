@@ -141,32 +141,67 @@ func BenchmarkStdUpload(b *testing.B) {
 		}
 		io.WriteString(w, "ok")
 	})
-	againstNetHTTP(b, drain, func(b *testing.B, addr string) {
-		const size = 16 << 20
-		c := dial(b, addr)
-		c.SetDeadline(time.Time{})
-		br := bufio.NewReader(c)
-		head := []byte(fmt.Sprintf("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", size))
-		chunk := make([]byte, 256<<10)
-		b.SetBytes(size)
-		for b.Loop() {
-			c.Write(head)
-			for n := 0; n < size; n += len(chunk) {
-				if _, err := c.Write(chunk); err != nil {
-					b.Fatal(err)
-				}
-			}
-			resp, err := http.ReadResponse(br, nil)
-			if err != nil {
+	againstNetHTTP(b, drain, upload)
+}
+
+// BenchmarkNativeUpload is BenchmarkStdUpload's load against a native
+// StreamHandler whose receiver drops the body, on one loop.
+func BenchmarkNativeUpload(b *testing.B) {
+	s, err := New(dropUploads{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	upload(b, startServer(b, s, netloop.WithNumLoops(1)))
+}
+
+// dropUploads takes every body as a stream and drops it.
+type dropUploads struct{}
+
+func (dropUploads) Serve(w *ResponseWriter, r *Request) {}
+
+func (dropUploads) ServeHead(w *ResponseWriter, r *Request) BodyReceiver { return &dropBody{} }
+
+type dropBody struct{ n int64 }
+
+func (d *dropBody) ReceiveBody(p []byte) error { d.n += int64(len(p)); return nil }
+
+func (d *dropBody) EndBody(w *ResponseWriter, r *Request, err error) {
+	if d.n != r.ContentLength() {
+		w.SetStatus(400)
+		return
+	}
+	w.WriteString("ok")
+}
+
+func (d *dropBody) AbortBody(err error) {}
+
+// upload sends 16 MiB uploads to the server at addr, one after another,
+// each in writes of 256 KiB, and checks each answer is a 200.
+func upload(b *testing.B, addr string) {
+	const size = 16 << 20
+	c := dial(b, addr)
+	c.SetDeadline(time.Time{})
+	br := bufio.NewReader(c)
+	head := []byte(fmt.Sprintf("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", size))
+	chunk := make([]byte, 256<<10)
+	b.SetBytes(size)
+	for b.Loop() {
+		c.Write(head)
+		for n := 0; n < size; n += len(chunk) {
+			if _, err := c.Write(chunk); err != nil {
 				b.Fatal(err)
 			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 200 {
-				b.Fatalf("status %d", resp.StatusCode)
-			}
 		}
-	})
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+	}
 }
 
 // BenchmarkStdFlushedEvents measures a handler that writes small events

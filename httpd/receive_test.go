@@ -232,7 +232,9 @@ func uploadServer(t *testing.T, u *uploads, opts ...Option) string {
 	return startServer(t, s)
 }
 
-func hashAnswer(body []byte) string { return fmt.Sprintf("%d %x <nil>", len(body), sha256.Sum256(body)) }
+func hashAnswer(body []byte) string {
+	return fmt.Sprintf("%d %x <nil>", len(body), sha256.Sum256(body))
+}
 
 // TestStreamHandlerReceivesBodies: bodies far larger than MaxBodyBytes,
 // with Content-Length and chunked, sent in pieces, reach the receiver

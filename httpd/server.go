@@ -32,7 +32,7 @@ func (f HandlerFunc) Serve(w *ResponseWriter, r *Request) { f(w, r) }
 // runs it, or pass it to netloop.Run with options of your own. One Server
 // runs on one engine at a time. Its methods are safe for concurrent use.
 type Server struct {
-	opts Options
+	opts     Options
 	h        Handler       // native, or
 	std      http.Handler  // served on workers
 	streamer StreamHandler // h, if it takes bodies as they arrive
