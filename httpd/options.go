@@ -25,10 +25,12 @@ type Options struct {
 	// MaxBodyBytes bounds a request body (after chunked decoding); a
 	// longer one is answered 413 Content Too Large, as soon as its
 	// Content-Length or a chunk size announces it. Default 4 MiB. The
-	// native API buffers a body whole; NewStd's handlers read one that
-	// does not arrive with its head as a stream, so for them the bound is
-	// a policy, not a memory cost (once the handler runs, a chunked body
-	// that outgrows it fails its reads instead of being answered 413).
+	// native API buffers a body whole, unless a StreamHandler takes it as
+	// a stream (then MaxStreamedBodyBytes bounds it); NewStd's handlers
+	// read one that does not arrive with its head as a stream, so for
+	// them the bound is a policy, not a memory cost (once the handler
+	// runs, a chunked body that outgrows it fails its reads instead of
+	// being answered 413).
 	MaxBodyBytes int64
 	// MaxStreamedBodyBytes bounds a body that a native StreamHandler
 	// takes as a stream (a BodyReceiver): it costs the server no memory,
