@@ -35,7 +35,10 @@ type StreamHandler interface {
 
 // BodyReceiver takes one request's body for a StreamHandler. Its methods
 // run on the connection's event loop, one at a time, and must not block:
-// each call holds up the loop's other connections.
+// each call holds up the loop's other connections. A receiver whose sink
+// is slower than the client holds the client back with the connection's
+// PauseReading and ResumeReading (Request.Conn): TCP flow control then
+// slows the client down, and the server buffers nothing meanwhile.
 type BodyReceiver interface {
 	// ReceiveBody takes the next piece of the body, decoded if it was
 	// chunked; p is valid only during the call. An error stops the body

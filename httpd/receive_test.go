@@ -9,11 +9,14 @@ import (
 	"hash"
 	"io"
 	"net"
+	"os"
 	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/netloop/netloop"
 )
 
 // parseHeld parses in, split into reads at cuts, as the server does for
@@ -508,5 +511,95 @@ func TestMaxStreamedBodyBytesIsValidated(t *testing.T) {
 	}
 	if _, err := New(newUploads(), WithMaxStreamedBodyBytes(0)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// pausing is a StreamHandler whose receiver stops reading from the client
+// once it has taken 1 MiB (its sink is full, say), until the test resumes
+// it; it answers the body's length and hash.
+type pausing struct {
+	conn   chan netloop.Conn // the connection, once paused
+	during atomic.Int64      // ReceiveBody calls while paused
+}
+
+func (h *pausing) Serve(w *ResponseWriter, r *Request) {}
+
+func (h *pausing) ServeHead(w *ResponseWriter, r *Request) BodyReceiver {
+	return &pausingReceiver{h: h, c: r.Conn(), sum: sha256.New()}
+}
+
+type pausingReceiver struct {
+	h      *pausing
+	c      netloop.Conn
+	sum    hash.Hash
+	n      int64
+	paused bool
+}
+
+func (p *pausingReceiver) ReceiveBody(b []byte) error {
+	if p.paused {
+		p.h.during.Add(1)
+	}
+	p.n += int64(len(b))
+	p.sum.Write(b)
+	if p.n >= 1<<20 && !p.paused {
+		p.paused = true
+		p.c.PauseReading()
+		p.h.conn <- p.c
+	}
+	return nil
+}
+
+func (p *pausingReceiver) EndBody(w *ResponseWriter, r *Request, err error) {
+	fmt.Fprintf(w, "%d %x <nil>", p.n, p.sum.Sum(nil))
+}
+
+func (p *pausingReceiver) AbortBody(err error) {}
+
+// TestStreamHandlerReceiverHoldsTheClientBack: a receiver that pauses the
+// connection's reading stops the body where it is: the client's writes
+// block once the kernel's buffers are full (a write deadline expires),
+// the receiver is given nothing more, and once it resumes the whole body
+// arrives intact.
+func TestStreamHandlerReceiverHoldsTheClientBack(t *testing.T) {
+	const total = 64 << 20
+	h := &pausing{conn: make(chan netloop.Conn, 1)}
+	s, err := New(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := startServer(t, s)
+	c := dial(t, addr)
+	fmt.Fprintf(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", total)
+	body := make([]byte, total)
+	for i := range body {
+		body[i] = byte(i >> 10)
+	}
+	sent := 0
+	for sent < total {
+		c.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
+		n, err := c.Write(body[sent:min(sent+1<<20, total)])
+		sent += n
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			break // held back
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sent == total {
+		t.Fatal("the whole body went out: the client was never held back")
+	}
+	conn := wait(t, h.conn, "the receiver to pause")
+	if n := h.during.Load(); n != 0 {
+		t.Fatalf("the receiver was given %d pieces while paused", n)
+	}
+	conn.Wake(func(c netloop.Conn, _ error) { c.ResumeReading() })
+	c.SetWriteDeadline(time.Time{})
+	if _, err := c.Write(body[sent:]); err != nil {
+		t.Fatal(err)
+	}
+	if _, got := readResponse(t, bufio.NewReader(c), "POST"); got != hashAnswer(body) {
+		t.Fatalf("answer %q", got)
 	}
 }

@@ -136,5 +136,12 @@ func (r *Request) KeepAlive() bool { return !r.p.closeAfter }
 // RemoteAddr returns the client's address.
 func (r *Request) RemoteAddr() net.Addr { return r.c.RemoteAddr() }
 
+// Conn returns the connection the request came on. Unlike the Request,
+// it outlives the call, so a BodyReceiver can hold the client back while
+// its own sink is full: Conn.PauseReading in ReceiveBody, and later
+// ResumeReading, on the loop (from another goroutine, through Conn.Wake).
+// Do not write to it or close it: the server frames what goes out.
+func (r *Request) Conn() netloop.Conn { return r.c }
+
 // LocalAddr returns the address the request came in on.
 func (r *Request) LocalAddr() net.Addr { return r.c.LocalAddr() }
