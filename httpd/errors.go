@@ -61,6 +61,11 @@ var (
 	ErrInvalidOption = errors.New("httpd: invalid option")
 	// ErrNotRunning is returned by Shutdown before the server has booted.
 	ErrNotRunning = errors.New("httpd: server not running")
+	// ErrAnsweredAtHead is what a BodyReceiver's AbortBody is told when
+	// the ServeHead that returned it also answered the request (set a
+	// status other than 200, or flushed): the answer stands, and the
+	// receiver gets no body.
+	ErrAnsweredAtHead = errors.New("httpd: ServeHead answered the request itself")
 )
 
 // statusError is a refusal and the status that answers it.

@@ -1,7 +1,6 @@
 package httpd
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/netloop/netloop"
@@ -22,10 +21,13 @@ import (
 //     answers the request. The server holds none of the body.
 //   - nil, w untouched: the body is buffered whole (MaxBodyBytes) and
 //     Serve runs, as for any Handler.
-//   - nil with a status other than 200 set on w: that response is the
-//     answer, the body is refused unread, and the connection closes after
-//     the response (the server drops what the client goes on sending for
-//     a moment, so that a client still sending sees the answer).
+//   - nil with a status other than 200 set on w (or w flushed): that
+//     response is the answer, the body is refused unread, and the
+//     connection closes after the response, which says so (the server
+//     drops what the client goes on sending for a moment, so that a
+//     client still sending sees the answer). A receiver returned along
+//     with such an answer is not used: its AbortBody is told
+//     ErrAnsweredAtHead.
 //
 // Requests without a body go straight to Serve.
 type StreamHandler interface {
@@ -54,14 +56,13 @@ type BodyReceiver interface {
 	// client's side: the server answers what it can (400 for a malformed
 	// chunk, 413 past MaxStreamedBodyBytes, 408 past ReadTimeout) and
 	// closes the connection. err wraps ErrMalformed, ErrBodyTooLarge or
-	// ErrHeaderTimeout, or is io.ErrUnexpectedEOF when the connection
-	// closed mid-body (the client went away, or the server stopped).
+	// ErrHeaderTimeout; or it is io.ErrUnexpectedEOF when the connection
+	// closed mid-body (the client went away or sat silent past
+	// IdleTimeout, the server stopped, or ReceiveBody panicked);
+	// or ErrAnsweredAtHead (see StreamHandler).
 	AbortBody(err error)
 }
 
-// errAnsweredAtHead is what a receiver returned along with a refusal is
-// told.
-var errAnsweredAtHead = errors.New("httpd: ServeHead answered the request itself")
 
 // serveHead asks the StreamHandler what becomes of the body of the held
 // request, whose head is req[:headEnd]. It returns how many of req's
@@ -71,12 +72,12 @@ func (ss *session) serveHead(c netloop.Conn, b *batch, req []byte) (n int, refus
 	p := &ss.p
 	b.r = Request{b: req, p: p, c: c}
 	b.w.reset(ss.srv, c, b, p, string(p.method.of(req)) == "HEAD")
+	b.w.closeAfter = true // should ServeHead answer, the connection closes after it
 	recv := ss.srv.streamer.ServeHead(&b.w, &b.r)
 	if b.w.status != 200 || b.w.sent {
 		if recv != nil {
-			recv.AbortBody(errAnsweredAtHead)
+			recv.AbortBody(ErrAnsweredAtHead)
 		}
-		b.w.SetClose()
 		b.w.finish()
 		ss.served++
 		return 0, true, nil
@@ -93,7 +94,8 @@ func (ss *session) serveHead(c netloop.Conn, b *batch, req []byte) (n int, refus
 	ss.head = append([]byte(nil), req[:p.headEnd]...)
 	ss.headP = parser{opts: p.opts, progress: p.progress}
 	ss.headP.fields = append([]field(nil), p.fields[:p.nHeaders]...)
-	if p.expectContinue && !p.sentContinue {
+	if p.expectContinue && !p.sentContinue && len(req) == p.headEnd {
+		// (Once some of the body has come, the client is not waiting.)
 		b.out = append(b.out, "HTTP/1.1 100 Continue\r\n\r\n"...)
 		p.sentContinue = true
 	}
@@ -139,7 +141,7 @@ func (ss *session) receive(c netloop.Conn, b *batch) (next bool, action netloop.
 	recv.EndBody(&b.w, &b.r, stop)
 	closeAfter := b.w.finish()
 	ss.head, ss.headP = nil, parser{}
-	p.reset()
+	ss.nextRequest()
 	switch {
 	case stop != nil:
 		ss.refused = true

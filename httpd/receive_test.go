@@ -147,7 +147,8 @@ func TestParseHeldBodies(t *testing.T) {
 // adapter's load test handler), with the value of the X-Name header and
 // the X-Sum trailer after it when they are sent. Path /buffer has its
 // body buffered, /refuse is refused at the head with 403, /small stops
-// its body past 1,000 bytes (413 from EndBody).
+// its body past 1,000 bytes (413 from EndBody); /answered and /flushed
+// answer at the head but return a receiver too.
 type uploads struct {
 	aborted chan error   // AbortBody's errors
 	heads   atomic.Int64 // ServeHead calls
@@ -183,6 +184,14 @@ func (u *uploads) ServeHead(w *ResponseWriter, r *Request) BodyReceiver {
 	}
 	u.live.Add(1)
 	rc := &hashReceiver{u: u, sum: sha256.New(), limit: -1}
+	switch string(r.Path()) {
+	case "/answered": // answers and returns a receiver all the same
+		w.SetStatus(409)
+		w.WriteString("answered at the head")
+	case "/flushed":
+		w.WriteString("flushed at the head")
+		w.Flush()
+	}
 	if string(r.Path()) == "/small" {
 		rc.limit = 1000
 	}
@@ -601,5 +610,64 @@ func TestStreamHandlerReceiverHoldsTheClientBack(t *testing.T) {
 	}
 	if _, got := readResponse(t, bufio.NewReader(c), "POST"); got != hashAnswer(body) {
 		t.Fatalf("answer %q", got)
+	}
+}
+
+// TestStreamHandlerAnswerAtTheHeadStands: a ServeHead that answers (a
+// status, or a flush) and returns a receiver all the same: the answer
+// goes out saying the connection closes, and it does; the receiver gets
+// AbortBody(ErrAnsweredAtHead) and no body.
+func TestStreamHandlerAnswerAtTheHeadStands(t *testing.T) {
+	for _, tc := range []struct {
+		path, body string
+		status     int
+	}{{"/answered", "answered at the head", 409}, {"/flushed", "flushed at the head", 200}} {
+		t.Run(tc.path, func(t *testing.T) {
+			u := newUploads()
+			addr := uploadServer(t, u)
+			c := dial(t, addr)
+			io.WriteString(c, "PUT "+tc.path+" HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")
+			br := bufio.NewReader(c)
+			resp, got := readResponse(t, br, "PUT")
+			if resp.StatusCode != tc.status || got != tc.body || !resp.Close {
+				t.Fatalf("answer %d %q close %v", resp.StatusCode, got, resp.Close)
+			}
+			expectClosed(t, br)
+			if err := wait(t, u.aborted, "AbortBody"); !errors.Is(err, ErrAnsweredAtHead) {
+				t.Fatalf("AbortBody(%v), want ErrAnsweredAtHead", err)
+			}
+			if u.live.Load() != 0 {
+				t.Fatalf("%d receivers not ended", u.live.Load())
+			}
+		})
+	}
+}
+
+// TestPipelinedHeadAfterASlowBodyIsTimedAfresh: a request pipelined
+// behind a body that took longer than ReadHeaderTimeout to arrive (which
+// only ReadTimeout bounds) has its head timed from its own first byte,
+// not from its predecessor's; streamed or buffered.
+func TestPipelinedHeadAfterASlowBodyIsTimedAfresh(t *testing.T) {
+	for _, path := range []string{"/up", "/buffer"} {
+		t.Run(path, func(t *testing.T) {
+			const limit = 200 * time.Millisecond
+			addr := uploadServer(t, newUploads(), WithReadHeaderTimeout(limit))
+			c := dial(t, addr)
+			br := bufio.NewReader(c)
+			start := time.Now()
+			io.WriteString(c, "POST "+path+" HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello")
+			time.Sleep(limit + 100*time.Millisecond) // the client is slow to send the rest of the body
+			io.WriteString(c, "world"+"GET /next HTTP/1.1\r\n")
+			if _, got := readResponse(t, br, "POST"); got != hashAnswer([]byte("helloworld")) {
+				t.Fatalf("the upload: %q", got)
+			}
+			if time.Since(start) < limit {
+				t.Fatal("the body was not slow")
+			}
+			io.WriteString(c, "Host: x\r\n\r\n")
+			if resp, got := readResponse(t, br, "GET"); resp.StatusCode != 200 {
+				t.Fatalf("the pipelined request: %d %q", resp.StatusCode, got)
+			}
+		})
 	}
 }

@@ -208,7 +208,7 @@ func (ss *session) serveBuffered(c netloop.Conn, b *batch) (*batch, netloop.Acti
 			}
 			ss.dispatch(c, req[:n], nil)
 			off += n
-			ss.p.reset()
+			ss.nextRequest()
 			if ss.busy {
 				break
 			}
@@ -219,7 +219,7 @@ func (ss *session) serveBuffered(c netloop.Conn, b *batch) (*batch, netloop.Acti
 		}
 		closeAfter := ss.serveNative(c, b, req[:n])
 		off += n
-		ss.p.reset()
+		ss.nextRequest()
 		if closeAfter {
 			action = netloop.Close
 			off = len(buf) // what follows a "Connection: close" is ignored
@@ -231,6 +231,13 @@ func (ss *session) serveBuffered(c netloop.Conn, b *batch) (*batch, netloop.Acti
 		ss.feed(c) // the part of the body that came with the head
 	}
 	return b, action
+}
+
+// nextRequest readies the session for the connection's next request,
+// whose head is timed from the read that brings its first byte.
+func (ss *session) nextRequest() {
+	ss.p.reset()
+	ss.since = 0
 }
 
 // serveNative runs the native Handler for one complete request and
