@@ -63,7 +63,6 @@ type BodyReceiver interface {
 	AbortBody(err error)
 }
 
-
 // serveHead asks the StreamHandler what becomes of the body of the held
 // request, whose head is req[:headEnd]. It returns how many of req's
 // bytes the parser is done with and the parse error of a body that is
