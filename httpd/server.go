@@ -201,6 +201,9 @@ func (s *Server) OnTraffic(c netloop.Conn) netloop.Action {
 		}
 		return netloop.None // a net/http handler is running; its end resumes
 	}
+	if ss.stalled {
+		return netloop.None // the client is behind; OnWritabilityChanged resumes
+	}
 	action := ss.serve(c)
 	ss.yieldToWorker(c)
 	return action
@@ -283,8 +286,9 @@ func (s *Server) OnEOF(c netloop.Conn) netloop.Action {
 // OnTick is not used.
 func (s *Server) OnTick() (time.Duration, netloop.Action) { return time.Hour, netloop.None }
 
-// OnWritabilityChanged resumes a net/http handler that waits for a slow
-// client to read (backpressure, netloop's invariant 5).
+// OnWritabilityChanged resumes a net/http handler, or the answers to
+// pipelined requests, waiting for a slow client to read (backpressure,
+// netloop's invariant 5).
 func (s *Server) OnWritabilityChanged(c netloop.Conn, writable bool) {
 	ss, ok := c.Context().(*session)
 	switch {
@@ -293,6 +297,8 @@ func (s *Server) OnWritabilityChanged(c netloop.Conn, writable bool) {
 		ss.hijacked.writable()
 	case ss.ex != nil:
 		ss.ex.writable()
+	case ss.stalled:
+		ss.unstall(c)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -145,6 +147,51 @@ func TestConnectionCloseDropsLaterPipelinedRequests(t *testing.T) {
 	br := bufio.NewReader(c)
 	readResponse(t, br, "GET")
 	expectClosed(t, br)
+}
+
+// TestPipeliningClientThatDoesNotReadIsHeldBack: a client that pipelines
+// thousands of requests for large responses and reads none costs the
+// server about its outbound high water mark, not the responses: the
+// server stops serving until the client catches up, then answers every
+// request, also when the client half-closed after the last.
+func TestPipeliningClientThatDoesNotReadIsHeldBack(t *testing.T) {
+	const requests, size = 4000, 32 << 10 // 128 MiB of responses
+	big := strings.Repeat("x", size)
+	s, err := New(HandlerFunc(func(w *ResponseWriter, r *Request) { w.WriteString(big) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := startServer(t, s)
+	for _, halfClose := range []bool{false, true} {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		c := dial(t, addr)
+		// Small enough for the kernel's buffers to take whole: the
+		// write does not depend on the server reading.
+		if _, err := io.WriteString(c, strings.Repeat("GET / HTTP/1.1\r\nHost: x\r\n\r\n", requests)); err != nil {
+			t.Fatal(err)
+		}
+		if halfClose {
+			c.(*net.TCPConn).CloseWrite()
+		}
+		br := bufio.NewReader(c)
+		if _, err := br.Peek(1); err != nil { // the server has begun answering
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		if grew := int64(after.HeapInuse) - int64(before.HeapInuse); grew > 16<<20 {
+			t.Errorf("the heap grew by %d bytes for a client that reads nothing", grew)
+		}
+		for i := range requests {
+			if _, body := readResponse(t, br, "GET"); len(body) != size {
+				t.Fatalf("response %d: %d bytes", i, len(body))
+			}
+		}
+		if halfClose {
+			expectClosed(t, br)
+		}
+	}
 }
 
 func TestHeadHasLengthButNoBody(t *testing.T) {

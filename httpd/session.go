@@ -33,7 +33,11 @@ type session struct {
 	headP parser
 	// refused: the request was answered without its body, so the
 	// connection closes, lingering, once the answer is out.
-	refused      bool
+	refused bool
+	// stalled: the client is not reading its answers fast enough, so the
+	// requests pipelined behind them wait in the buffer until it does
+	// (OnWritabilityChanged).
+	stalled      bool
 	bodyDeadline time.Duration // Options.ReadTimeout's bound on a streamed body (Server.clock); 0 if none
 	lingerUntil  time.Duration // closing: what the client still sends is dropped until then (Server.clock)
 	served       int64         // requests answered
@@ -128,8 +132,35 @@ func (ss *session) serve(c netloop.Conn) netloop.Action {
 		ss.linger(c)
 		return action
 	}
-	ss.setActive(ss.busy || ss.p.pending())
+	ss.setActive(ss.busy || ss.stalled || ss.p.pending())
 	return action
+}
+
+// flushAt is how many bytes of answers to pipelined requests a batch
+// gathers before it writes them and looks whether the client keeps up.
+// Tiny pipelined requests can ask for large answers, so without the look
+// one read of requests could make the server hold many megabytes.
+const flushAt = 256 << 10
+
+// flush writes the batch's answers so far. It reports whether the client
+// has fallen behind (the connection's output is past its high water
+// mark), in which case the session stalls: the requests behind wait.
+func (ss *session) flush(c netloop.Conn, b *batch) bool {
+	c.Write(b.out)
+	b.out = b.out[:0]
+	ss.stalled = !c.Writable()
+	return ss.stalled
+}
+
+// unstall serves the requests that waited for the client to read its
+// answers, once it has (OnWritabilityChanged). A FIN behind them cannot
+// have been seen meanwhile: netloop stops reading a connection whose
+// output is past its high water mark.
+func (ss *session) unstall(c netloop.Conn) {
+	ss.stalled = false
+	if ss.serve(c) == netloop.Close {
+		c.Close()
+	}
 }
 
 // serveBuffered serves the requests whose bytes are in c's buffer, up to
@@ -224,6 +255,9 @@ func (ss *session) serveBuffered(c netloop.Conn, b *batch) (*batch, netloop.Acti
 			action = netloop.Close
 			off = len(buf) // what follows a "Connection: close" is ignored
 			break
+		}
+		if len(b.out) >= flushAt && ss.flush(c, b) {
+			break // the rest waits until the client reads
 		}
 	}
 	c.Discard(off)
