@@ -2,6 +2,7 @@ package redis
 
 import (
 	"bytes"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -32,5 +33,43 @@ func TestRepliesLargerThanTheLoopBufferArriveWhole(t *testing.T) {
 		if got := c.do("ECHO", "small"); !strings.Contains(got, "small") { // a batch that fits again
 			t.Fatalf("round %d: ECHO = %q", round, got)
 		}
+	}
+}
+
+// A client that pipelines GETs of a large value and reads none of the
+// replies costs the server about its output high water mark, not the
+// replies: the server stops executing until the client catches up, and
+// then every reply arrives.
+func TestPipeliningClientThatDoesNotReadIsHeldBack(t *testing.T) {
+	const gets, size = 1000, 128 << 10 // 128 MiB of replies from 22 KB of requests
+	_, addr := startServer(t, Config{})
+	c := dial(t, addr)
+	big := strings.Repeat("v", size)
+	if got := c.do("SET", "big", big); got != "+OK" {
+		t.Fatalf("SET = %q", got)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for range gets {
+		c.send("GET", "big")
+	}
+	if err := c.bw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if v := c.read(); len(v.Str) != size { // the server has begun answering
+		t.Fatalf("GET 0 returned %d bytes", len(v.Str))
+	}
+	runtime.ReadMemStats(&after)
+	if grew := int64(after.HeapInuse) - int64(before.HeapInuse); grew > 32<<20 {
+		t.Errorf("the heap grew by %d bytes for a client that reads nothing", grew)
+	}
+	for i := 1; i < gets; i++ {
+		if v := c.read(); len(v.Str) != size {
+			t.Fatalf("GET %d returned %d bytes", i, len(v.Str))
+		}
+	}
+	if got := c.do("PING"); !strings.Contains(got, "PONG") {
+		t.Fatalf("PING = %q", got)
 	}
 }

@@ -27,6 +27,9 @@ type client struct {
 	now int64
 	// The last batch's replies outgrew the loop's buffer.
 	bigBatches bool
+	// The client is not reading its replies fast enough: the requests
+	// behind them wait in the buffer until it does.
+	stalled bool
 
 	hashes []uint64 // scratch for multi-key commands
 	last   *command // the last command looked up

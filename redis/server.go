@@ -140,12 +140,42 @@ func (s *Server) OnClose(c netloop.Conn, _ error) netloop.Action {
 
 // OnTraffic executes every complete request buffered on c and sends all
 // their replies with one write: a pipeline of N commands costs one read
-// and one write, however large N is.
+// and one write, however large N is (up to flushAt bytes of replies).
 func (s *Server) OnTraffic(c netloop.Conn) netloop.Action {
 	cl, ok := c.Context().(*client)
 	if !ok {
 		return netloop.Close
 	}
+	if cl.stalled {
+		return netloop.None // the client is behind; OnWritabilityChanged resumes
+	}
+	return s.serve(c, cl)
+}
+
+// OnWritabilityChanged executes the requests that waited for the client
+// to read its replies, once it has. (A FIN behind them cannot have been
+// seen meanwhile: netloop stops reading a connection whose output is past
+// its high water mark.)
+func (s *Server) OnWritabilityChanged(c netloop.Conn, writable bool) {
+	if cl, ok := c.Context().(*client); ok && writable && cl.stalled {
+		cl.stalled = false
+		if s.serve(c, cl) == netloop.Close {
+			c.Close()
+		}
+	}
+}
+
+// flushAt is how many bytes of replies a batch gathers before it writes
+// them and looks whether the client keeps up. A few bytes of GETs can ask
+// for megabytes of values, so without the look one read of requests could
+// make the server hold gigabytes.
+const flushAt = 256 << 10
+
+// serve executes the requests buffered on c, in order, until they run
+// out, one is incomplete, or the client falls behind its replies (the
+// connection's output past its high water mark): then the rest wait in
+// the buffer, and the client is stalled.
+func (s *Server) serve(c netloop.Conn, cl *client) netloop.Action {
 	in, _ := c.Peek(-1)
 	var pooled *[]byte
 	if cl.bigBatches {
@@ -156,7 +186,7 @@ func (s *Server) OnTraffic(c netloop.Conn) netloop.Action {
 	}
 	cl.now = time.Now().UnixMilli()
 	action := netloop.None
-	used, cmds := 0, int64(0)
+	used, cmds, flushed := 0, int64(0), false
 	for used < len(in) {
 		args, n, err := cl.parser.Parse(in[used:])
 		if err != nil {
@@ -180,6 +210,13 @@ func (s *Server) OnTraffic(c netloop.Conn) netloop.Action {
 			used, action = len(in), netloop.Close
 			break
 		}
+		if len(cl.out) >= flushAt {
+			c.Write(cl.out)
+			cl.out, flushed = cl.out[:0], true
+			if cl.stalled = !c.Writable(); cl.stalled {
+				break
+			}
+		}
 	}
 	c.Discard(used)
 	if len(cl.out) > 0 {
@@ -188,7 +225,7 @@ func (s *Server) OnTraffic(c netloop.Conn) netloop.Action {
 	// Replies that outgrew the loop's buffer were copied each time append
 	// grew them: this client's next batches take a pooled buffer, which
 	// keeps its size, until a batch fits the loop's buffer again.
-	cl.bigBatches = len(cl.out) > cap(c.AvailableBuffer())
+	cl.bigBatches = flushed || len(cl.out) > cap(c.AvailableBuffer())
 	if pooled != nil {
 		*pooled = cl.out
 		s.release(pooled)
