@@ -133,6 +133,58 @@ func ExampleStreamHandler() {
 	// 200 OK "100000 bytes for big.bin"
 }
 
+// echoLines is a line protocol a connection switches to.
+type echoLines struct{}
+
+func (echoLines) OnTraffic(c netloop.Conn) netloop.Action {
+	line, _ := c.Peek(-1)
+	c.Write(line) // (whatever has come: this example sends whole lines)
+	c.Discard(len(line))
+	return netloop.None
+}
+
+func (echoLines) OnClose(c netloop.Conn, err error) {}
+
+// A native handler switches the connection to another protocol (101
+// Switching Protocols) when the client asks for it; the bytes the client
+// sent right behind its request go to the new protocol.
+func ExampleResponseWriter_Upgrade() {
+	srv, err := httpd.New(httpd.HandlerFunc(func(w *httpd.ResponseWriter, r *httpd.Request) {
+		if err := w.Upgrade("echo-lines", echoLines{}); err != nil {
+			w.SetStatus(http.StatusUpgradeRequired)
+		}
+	}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	booted := make(chan netloop.Engine, 1)
+	done := make(chan error, 1)
+	go func() { done <- netloop.Run(&boot{srv, booted}, "tcp://127.0.0.1:0") }()
+	eng := <-booted
+	c, err := net.Dial("tcp", eng.Addrs()[0].String())
+	if err != nil {
+		log.Fatal(err)
+	}
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo-lines\r\n\r\nhello\n")
+	br := bufio.NewReader(c)
+	for {
+		line, _ := br.ReadString('\n')
+		fmt.Printf("%q\n", line)
+		if line == "hello\n" || line == "" {
+			break
+		}
+	}
+	c.Close()
+	eng.Stop(context.Background())
+	<-done
+	// Output:
+	// "HTTP/1.1 101 Switching Protocols\r\n"
+	// "Connection: Upgrade\r\n"
+	// "Upgrade: echo-lines\r\n"
+	// "\r\n"
+	// "hello\n"
+}
+
 // A request the parser refuses: both Content-Length and Transfer-Encoding,
 // the classic request-smuggling pattern.
 func ExampleStatusCode() {

@@ -24,9 +24,10 @@ type ResponseWriter struct {
 	c netloop.Conn
 	b *batch
 
-	hdr         []byte // header field lines the Handler added
-	contentType string // SetContentType's value; "" if none
-	body        []byte // body bytes not yet framed
+	hdr         []byte   // header field lines the Handler added
+	contentType string   // SetContentType's value; "" if none
+	body        []byte   // body bytes not yet framed
+	up          Protocol // what the connection switches to (Upgrade); nil if none
 	answer
 }
 
@@ -299,6 +300,9 @@ func appendLength(out []byte, n int64) []byte {
 // reports whether the connection must close after it.
 func (w *ResponseWriter) finish() bool {
 	b := w.b
+	if w.up != nil {
+		return false // the 101 answer is out; the connection is the Protocol's
+	}
 	if !w.sent {
 		length := w.written
 		if w.contentLength >= 0 {

@@ -188,6 +188,9 @@ func (s *Server) OnOpen(c netloop.Conn) ([]byte, netloop.Action) {
 // OnTraffic serves the requests that have arrived.
 func (s *Server) OnTraffic(c netloop.Conn) netloop.Action {
 	ss := c.Context().(*session)
+	if ss.up != nil {
+		return ss.up.OnTraffic(c) // the connection has been upgraded
+	}
 	if ss.hijacked != nil {
 		ss.feedTunnel(c) // the connection has been hijacked
 		return netloop.None
@@ -233,6 +236,9 @@ func (s *Server) OnClose(c netloop.Conn, err error) netloop.Action {
 	s.open.Add(-1)
 	s.requests.Add(ss.served)
 	ss.setActive(false)
+	if ss.up != nil {
+		ss.up.OnClose(c, err)
+	}
 	if hc := ss.hijacked; hc != nil {
 		hc.in.end(io.EOF, nil) // what was received can still be read
 		hc.fail(net.ErrClosed)
@@ -262,6 +268,12 @@ func (s *Server) OnClose(c netloop.Conn, err error) netloop.Action {
 // Otherwise it closes, as netloop would without this method.
 func (s *Server) OnEOF(c netloop.Conn) netloop.Action {
 	ss, ok := c.Context().(*session)
+	if ok && ss.up != nil {
+		if hc, ok := ss.up.(netloop.HalfCloseHandler); ok {
+			return hc.OnEOF(c)
+		}
+		return netloop.Close
+	}
 	if ok && ss.hijacked != nil {
 		ss.hijacked.in.end(io.EOF, nil) // the hijacker closes when it will
 		return netloop.None
@@ -292,7 +304,12 @@ func (s *Server) OnTick() (time.Duration, netloop.Action) { return time.Hour, ne
 func (s *Server) OnWritabilityChanged(c netloop.Conn, writable bool) {
 	ss, ok := c.Context().(*session)
 	switch {
-	case !ok || !writable:
+	case !ok:
+	case ss.up != nil:
+		if wh, ok := ss.up.(netloop.WritabilityHandler); ok {
+			wh.OnWritabilityChanged(c, writable)
+		}
+	case !writable:
 	case ss.hijacked != nil:
 		ss.hijacked.writable()
 	case ss.ex != nil:

@@ -37,7 +37,10 @@ type session struct {
 	// stalled: the client is not reading its answers fast enough, so the
 	// requests pipelined behind them wait in the buffer until it does
 	// (OnWritabilityChanged).
-	stalled      bool
+	stalled bool
+	// up: the connection has been upgraded (101) to another protocol,
+	// which gets its events from now on.
+	up           Protocol
 	bodyDeadline time.Duration // Options.ReadTimeout's bound on a streamed body (Server.clock); 0 if none
 	lingerUntil  time.Duration // closing: what the client still sends is dropped until then (Server.clock)
 	served       int64         // requests answered
@@ -114,7 +117,7 @@ func (ss *session) serve(c netloop.Conn) netloop.Action {
 			break
 		}
 	}
-	if action == netloop.None && !ss.busy && !ss.refused {
+	if action == netloop.None && !ss.busy && !ss.refused && ss.up == nil {
 		if b == nil && ss.p.pending() && ss.timedOut() {
 			b = s.getBatch(c)
 		}
@@ -125,6 +128,9 @@ func (ss *session) serve(c netloop.Conn) netloop.Action {
 			c.Write(b.out)
 		}
 		s.putBatch(b)
+	}
+	if ss.up != nil && action == netloop.None {
+		return ss.handOver(c)
 	}
 	if ss.refused {
 		ss.refused = false
@@ -251,6 +257,10 @@ func (ss *session) serveBuffered(c netloop.Conn, b *batch) (*batch, netloop.Acti
 		closeAfter := ss.serveNative(c, b, req[:n])
 		off += n
 		ss.nextRequest()
+		if b.w.up != nil {
+			ss.up, b.w.up = b.w.up, nil
+			break // what follows is the new protocol's
+		}
 		if closeAfter {
 			action = netloop.Close
 			off = len(buf) // what follows a "Connection: close" is ignored
