@@ -671,3 +671,35 @@ func TestPipelinedHeadAfterASlowBodyIsTimedAfresh(t *testing.T) {
 		})
 	}
 }
+
+// bigAnswers is a StreamHandler whose receivers answer 32 KiB each.
+type bigAnswers struct {
+	h   *heldMax
+	big string
+}
+
+func (s *bigAnswers) Serve(w *ResponseWriter, r *Request)                  {}
+func (s *bigAnswers) ServeHead(w *ResponseWriter, r *Request) BodyReceiver { return s }
+func (s *bigAnswers) ReceiveBody(p []byte) error                           { return nil }
+func (s *bigAnswers) AbortBody(err error)                                  {}
+
+func (s *bigAnswers) EndBody(w *ResponseWriter, r *Request, err error) {
+	s.h.note(w, r.Conn())
+	w.WriteString(s.big)
+}
+
+// TestPipelinedReceiverAnswersAreHeldBack: answers from EndBody to
+// pipelined requests with bodies count against the client's backlog as
+// Serve's do.
+func TestPipelinedReceiverAnswersAreHeldBack(t *testing.T) {
+	const requests, size = 2000, 32 << 10
+	var h heldMax
+	s, err := New(&bigAnswers{h: &h, big: strings.Repeat("x", size)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipelineAndReadAll(t, startServer(t, s), "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx", requests, size)
+	if m := h.get(); m > heldBound {
+		t.Fatalf("the server held %d bytes of answers for one connection", m)
+	}
+}

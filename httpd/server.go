@@ -31,6 +31,9 @@ func (f HandlerFunc) Serve(w *ResponseWriter, r *Request) { f(w, r) }
 // Server is an HTTP/1.1 server on netloop. It is a netloop.Handler: Serve
 // runs it, or pass it to netloop.Run with options of your own. One Server
 // runs on one engine at a time. Its methods are safe for concurrent use.
+// A handler that wraps a Server for netloop.Run must pass on its optional
+// callbacks too (OnWritabilityChanged, OnEOF): backpressure and half-closed
+// clients depend on them. Embedding *Server does that.
 type Server struct {
 	opts     Options
 	h        Handler       // native, or
@@ -187,7 +190,10 @@ func (s *Server) OnOpen(c netloop.Conn) ([]byte, netloop.Action) {
 
 // OnTraffic serves the requests that have arrived.
 func (s *Server) OnTraffic(c netloop.Conn) netloop.Action {
-	ss := c.Context().(*session)
+	ss, ok := c.Context().(*session)
+	if !ok {
+		return netloop.Close // (a Protocol took the context, which is the server's)
+	}
 	if ss.up != nil {
 		return ss.up.OnTraffic(c) // the connection has been upgraded
 	}

@@ -7,8 +7,11 @@ import (
 	"net"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/netloop/netloop"
 )
 
 func TestServeHello(t *testing.T) {
@@ -347,4 +350,65 @@ func TestIdleTimeoutClosesKeepAliveConnections(t *testing.T) {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\r\n")
 	return line
+}
+
+// heldMax records the most output a connection held, answered and not yet
+// taken by the client, as handlers saw it.
+type heldMax struct {
+	mu  sync.Mutex
+	max int
+}
+
+func (h *heldMax) note(w *ResponseWriter, c netloop.Conn) {
+	n := c.OutboundBuffered() + len(w.b.out)
+	h.mu.Lock()
+	h.max = max(h.max, n)
+	h.mu.Unlock()
+}
+
+func (h *heldMax) get() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.max
+}
+
+// heldBound is what a connection may hold of answers: the high water mark
+// (1 MiB), flushAt, an answer, and slack.
+const heldBound = 4 << 20
+
+// pipelineAndReadAll sends n copies of req in one write, then reads n
+// answers of size bytes each.
+func pipelineAndReadAll(t *testing.T, addr, req string, n, size int) {
+	t.Helper()
+	c := dial(t, addr)
+	if _, err := io.WriteString(c, strings.Repeat(req, n)); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	for i := range n {
+		if _, body := readResponse(t, br, "GET"); len(body) != size {
+			t.Fatalf("response %d: %d bytes", i, len(body))
+		}
+	}
+}
+
+// TestPipelinedAnswersThatFlushAreHeldBack: answers a handler sends
+// itself (Flush) count against the client's backlog as batched ones do.
+func TestPipelinedAnswersThatFlushAreHeldBack(t *testing.T) {
+	const requests, size = 4000, 32 << 10
+	big := strings.Repeat("x", size)
+	var h heldMax
+	s, err := New(HandlerFunc(func(w *ResponseWriter, r *Request) {
+		h.note(w, r.Conn())
+		w.SetContentLength(size)
+		w.WriteString(big)
+		w.Flush()
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipelineAndReadAll(t, startServer(t, s), "GET / HTTP/1.1\r\nHost: x\r\n\r\n", requests, size)
+	if m := h.get(); m > heldBound {
+		t.Fatalf("the server held %d bytes of answers for one connection", m)
+	}
 }

@@ -109,7 +109,7 @@ func (ss *session) serve(c netloop.Conn) netloop.Action {
 				b = s.getBatch(c)
 			}
 			next := false
-			if next, action = ss.receive(c, b); !next {
+			if next, action = ss.receive(c, b); !next || ss.behind(c, b) {
 				break
 			}
 		}
@@ -148,12 +148,19 @@ func (ss *session) serve(c netloop.Conn) netloop.Action {
 // one read of requests could make the server hold many megabytes.
 const flushAt = 256 << 10
 
-// flush writes the batch's answers so far. It reports whether the client
-// has fallen behind (the connection's output is past its high water
-// mark), in which case the session stalls: the requests behind wait.
-func (ss *session) flush(c netloop.Conn, b *batch) bool {
-	c.Write(b.out)
-	b.out = b.out[:0]
+// behind reports, after a request has been answered, whether the client
+// has fallen behind its answers (the connection's output is past its high
+// water mark), in which case the session stalls: the requests behind
+// wait. It looks once the batch holds flushAt bytes of answers (and
+// writes them), or when the answer went out by itself (Flush).
+func (ss *session) behind(c netloop.Conn, b *batch) bool {
+	if len(b.out) < flushAt && !b.w.sent {
+		return false
+	}
+	if len(b.out) > 0 {
+		c.Write(b.out)
+		b.out = b.out[:0]
+	}
 	ss.stalled = !c.Writable()
 	return ss.stalled
 }
@@ -266,7 +273,7 @@ func (ss *session) serveBuffered(c netloop.Conn, b *batch) (*batch, netloop.Acti
 			off = len(buf) // what follows a "Connection: close" is ignored
 			break
 		}
-		if len(b.out) >= flushAt && ss.flush(c, b) {
+		if ss.behind(c, b) {
 			break // the rest waits until the client reads
 		}
 	}

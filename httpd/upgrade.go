@@ -15,7 +15,9 @@ import (
 // methods of the same names, and the HTTP server keeps out of its way.
 // A Protocol that also implements netloop.WritabilityHandler or
 // netloop.HalfCloseHandler gets those events too; without OnEOF, the
-// client's FIN closes the connection.
+// client's FIN closes the connection. The connection's context
+// (Conn.SetContext) stays the server's: keep per-connection state in the
+// Protocol value, one per connection.
 type Protocol interface {
 	// OnTraffic reads what has arrived (Conn.Peek, Next, Discard); bytes
 	// the client sent right behind its upgrade request are there at the
@@ -34,8 +36,10 @@ var ErrNoUpgrade = errors.New("httpd: the request cannot be upgraded")
 // the Upgrade field, with "Connection: Upgrade" and the fields added with
 // AddHeader (a WebSocket handshake's Sec-WebSocket-Accept, say); what
 // was written to the body is dropped, and later writes fail. The
-// request-header, read and idle timeouts stop applying: the Protocol sets
-// its own with the Conn's methods.
+// request-header, read and idle timeouts stop: the handler, after this
+// call, or the Protocol sets the protocol's own with the Conn's methods.
+// It fails on a connection that is to close after this request
+// (Connection: close, SetClose, Server.Shutdown).
 //
 // The request must be an HTTP/1.1 one whose Connection field has the
 // "upgrade" option and whose Upgrade field lists protocol (RFC 9110,
@@ -55,6 +59,8 @@ func (w *ResponseWriter) Upgrade(protocol string, p Protocol) error {
 		return fmt.Errorf("%w: not before the request is whole", ErrNoUpgrade)
 	case r.p.minor == 0:
 		return fmt.Errorf("%w: HTTP/1.0", ErrNoUpgrade) // RFC 9110 7.8: ignored in 1.0
+	case w.closeAfter:
+		return fmt.Errorf("%w: the connection is closing (Connection: close, SetClose or Shutdown)", ErrNoUpgrade)
 	case !fieldHasToken(r, "Connection", "upgrade"):
 		return fmt.Errorf("%w: Connection does not have the upgrade option", ErrNoUpgrade)
 	case !fieldHasToken(r, "Upgrade", protocol):
@@ -62,6 +68,10 @@ func (w *ResponseWriter) Upgrade(protocol string, p Protocol) error {
 	}
 	w.status, w.sent, w.up = 101, true, p
 	w.body = w.body[:0]
+	// The HTTP timeouts stop here, so that the handler may set the
+	// protocol's own after this call.
+	w.c.SetReadTimeout(0)
+	w.c.SetIdleTimeout(0)
 	b := w.b
 	b.out = append(b.out, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: "...)
 	b.out = append(b.out, protocol...)
@@ -103,8 +113,6 @@ func fieldHasToken(r *Request, name, token string) bool {
 // Protocol at once.
 func (ss *session) handOver(c netloop.Conn) netloop.Action {
 	ss.since, ss.armed = 0, false
-	c.SetReadTimeout(0)
-	c.SetIdleTimeout(0)
 	ss.setActive(false)
 	if c.InboundBuffered() > 0 {
 		return ss.up.OnTraffic(c)

@@ -153,6 +153,7 @@ func TestUpgradeRefusals(t *testing.T) {
 		{"no upgrade option", "GET /shout HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nUpgrade: shout\r\n\r\n", "upgrade option"},
 		{"HTTP/1.0", "GET /shout HTTP/1.0\r\nConnection: upgrade, keep-alive\r\nUpgrade: shout\r\n\r\n", "HTTP/1.0"},
 		{"after Flush", strings.Replace(upgradeRequest, "/shout", "/shout?flushed", 1), "already sent"},
+		{"closing", strings.Replace(upgradeRequest, "keep-alive, ", "close, ", 1), "closing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := dial(t, addr)
@@ -161,6 +162,10 @@ func TestUpgradeRefusals(t *testing.T) {
 			resp, got := readResponse(t, br, "GET")
 			if !strings.Contains(got, tc.want) || tc.name != "after Flush" && resp.StatusCode != 426 {
 				t.Fatalf("answer %d %q, want 426 and %q", resp.StatusCode, got, tc.want)
+			}
+			if tc.name == "closing" {
+				expectClosed(t, br)
+				return
 			}
 			if _, got := readResponse(t, br, "GET"); got != "Hello, World!" {
 				t.Fatalf("the next request: %q", got)
@@ -284,4 +289,30 @@ func TestUpgradeToWebSocket(t *testing.T) {
 		t.Fatalf("after the close frame: %v", err)
 	}
 	wait(t, e.closed, "OnClose")
+}
+
+// TestUpgradeKeepsTheProtocolsTimeouts: a timeout the handler sets after
+// Upgrade is the protocol's, and holds: a silent client is closed.
+func TestUpgradeKeepsTheProtocolsTimeouts(t *testing.T) {
+	p := newShout()
+	s, err := New(HandlerFunc(func(w *ResponseWriter, r *Request) {
+		if err := w.Upgrade("shout", p); err != nil {
+			t.Error(err)
+			return
+		}
+		r.Conn().SetIdleTimeout(100 * time.Millisecond)
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, startServer(t, s))
+	io.WriteString(c, upgradeRequest)
+	br := bufio.NewReader(c)
+	if _, err := http101(br); err != nil {
+		t.Fatal(err)
+	}
+	expectClosed(t, br) // (within the dial's deadline)
+	if err := wait(t, p.closed, "OnClose"); !errors.Is(err, netloop.ErrIdleTimeout) {
+		t.Fatalf("OnClose(%v), want the idle timeout", err)
+	}
 }
