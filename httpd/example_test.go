@@ -17,14 +17,8 @@ import (
 // serveOnce runs srv on a loopback port, sends raw, prints each response's
 // status and body, then stops the server.
 func serveOnce(srv *httpd.Server, raw string, responses int) {
-	booted := make(chan netloop.Engine, 1)
-	done := make(chan error, 1)
-	go func() { done <- netloop.Run(&boot{srv, booted}, "tcp://127.0.0.1:0") }()
-	eng := <-booted
-	c, err := net.Dial("tcp", eng.Addrs()[0].String())
-	if err != nil {
-		log.Fatal(err)
-	}
+	c, stop := connect(srv)
+	defer stop()
 	io.WriteString(c, raw)
 	br := bufio.NewReader(c)
 	for range responses {
@@ -35,9 +29,24 @@ func serveOnce(srv *httpd.Server, raw string, responses int) {
 		body, _ := io.ReadAll(resp.Body)
 		fmt.Printf("%s %q\n", resp.Status, body)
 	}
-	c.Close()
-	eng.Stop(context.Background())
-	<-done
+}
+
+// connect runs srv on a loopback port and connects to it; stop closes the
+// connection and stops the server.
+func connect(srv *httpd.Server) (c net.Conn, stop func()) {
+	booted := make(chan netloop.Engine, 1)
+	done := make(chan error, 1)
+	go func() { done <- netloop.Run(&boot{srv, booted}, "tcp://127.0.0.1:0") }()
+	eng := <-booted
+	c, err := net.Dial("tcp", eng.Addrs()[0].String())
+	if err != nil {
+		log.Fatal(err)
+	}
+	return c, func() {
+		c.Close()
+		eng.Stop(context.Background())
+		<-done
+	}
 }
 
 type boot struct {
@@ -157,14 +166,8 @@ func ExampleResponseWriter_Upgrade() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	booted := make(chan netloop.Engine, 1)
-	done := make(chan error, 1)
-	go func() { done <- netloop.Run(&boot{srv, booted}, "tcp://127.0.0.1:0") }()
-	eng := <-booted
-	c, err := net.Dial("tcp", eng.Addrs()[0].String())
-	if err != nil {
-		log.Fatal(err)
-	}
+	c, stop := connect(srv)
+	defer stop()
 	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo-lines\r\n\r\nhello\n")
 	br := bufio.NewReader(c)
 	for {
@@ -174,9 +177,6 @@ func ExampleResponseWriter_Upgrade() {
 			break
 		}
 	}
-	c.Close()
-	eng.Stop(context.Background())
-	<-done
 	// Output:
 	// "HTTP/1.1 101 Switching Protocols\r\n"
 	// "Connection: Upgrade\r\n"

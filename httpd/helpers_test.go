@@ -124,3 +124,17 @@ func expectClosed(t testing.TB, br *bufio.Reader) {
 		t.Fatalf("connection still open: read %q", append([]byte{b}, rest...))
 	}
 }
+
+// sendUntilClosed writes up to 16 MiB of body bytes to c from another
+// goroutine, stopping when the server closes: a client still busy sending
+// a body the server has answered without reading.
+func sendUntilClosed(c net.Conn) {
+	go func() {
+		chunk := make([]byte, 64<<10)
+		for range 256 {
+			if _, err := c.Write(chunk); err != nil {
+				return
+			}
+		}
+	}()
+}

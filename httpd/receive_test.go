@@ -158,6 +158,15 @@ type uploads struct {
 
 func newUploads() *uploads { return &uploads{aborted: make(chan error, 16)} }
 
+// checkEnded fails the test unless every receiver has had its EndBody or
+// AbortBody.
+func (u *uploads) checkEnded(t *testing.T) {
+	t.Helper()
+	if n := u.live.Load(); n != 0 {
+		t.Fatalf("%d receivers not ended", n)
+	}
+}
+
 func (u *uploads) Serve(w *ResponseWriter, r *Request) {
 	fmt.Fprintf(w, "%d %x <nil>", len(r.Body()), sha256.Sum256(r.Body()))
 	u.extras(w, r)
@@ -298,9 +307,7 @@ func TestStreamHandlerReceivesBodies(t *testing.T) {
 	if n := u.heads.Load(); n != 2 {
 		t.Fatalf("ServeHead ran %d times, want 2 (not for bodiless requests)", n)
 	}
-	if u.live.Load() != 0 {
-		t.Fatalf("%d receivers not ended", u.live.Load())
-	}
+	u.checkEnded(t)
 }
 
 // TestStreamHandlerDecidesBeforeContinue: ServeHead runs before 100
@@ -342,14 +349,7 @@ func TestStreamHandlerRefusesABodyBeingSent(t *testing.T) {
 			addr := uploadServer(t, u)
 			c := dial(t, addr)
 			fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", tc.path, 1<<30)
-			go func() {
-				chunk := make([]byte, 64<<10)
-				for range 256 { // 16 MiB, until the server closes
-					if _, err := c.Write(chunk); err != nil {
-						return
-					}
-				}
-			}()
+			sendUntilClosed(c)
 			br := bufio.NewReader(c)
 			resp, got := readResponse(t, br, "POST")
 			if resp.StatusCode/100 != 4 || !resp.Close || !strings.HasPrefix(got, strings.Split(tc.want, " ")[0]) {
@@ -358,9 +358,7 @@ func TestStreamHandlerRefusesABodyBeingSent(t *testing.T) {
 			if _, err := br.ReadByte(); err != io.EOF {
 				t.Fatalf("after the answer: %v, want EOF", err)
 			}
-			if u.live.Load() != 0 {
-				t.Fatalf("%d receivers not ended", u.live.Load())
-			}
+			u.checkEnded(t)
 		})
 	}
 }
@@ -446,9 +444,7 @@ func TestStreamHandlerBodyFailures(t *testing.T) {
 			if _, got := roundTrip(t, addr, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok"); got != hashAnswer([]byte("ok")) {
 				t.Fatalf("another connection: %q", got)
 			}
-			if u.live.Load() != 0 {
-				t.Fatalf("%d receivers not ended", u.live.Load())
-			}
+			u.checkEnded(t)
 		})
 	}
 }
@@ -459,19 +455,8 @@ func TestStreamHandlerBodyFailures(t *testing.T) {
 func TestStreamHandlerUnderLoad(t *testing.T) {
 	u := newUploads()
 	addr := uploadServer(t, u)
-	const clients, requests = 12, 12
-	errs := make(chan error, clients)
-	for id := range clients {
-		go func() { errs <- loadClient(addr, int64(id), requests) }()
-	}
-	for range clients {
-		if err := wait(t, errs, "the clients"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if u.live.Load() != 0 {
-		t.Fatalf("%d receivers not ended", u.live.Load())
-	}
+	runLoadClients(t, addr)
+	u.checkEnded(t)
 }
 
 // TestStreamedUploadMemoryIsBounded: a 256 MiB upload to a receiver
@@ -636,9 +621,7 @@ func TestStreamHandlerAnswerAtTheHeadStands(t *testing.T) {
 			if err := wait(t, u.aborted, "AbortBody"); !errors.Is(err, ErrAnsweredAtHead) {
 				t.Fatalf("AbortBody(%v), want ErrAnsweredAtHead", err)
 			}
-			if u.live.Load() != 0 {
-				t.Fatalf("%d receivers not ended", u.live.Load())
-			}
+			u.checkEnded(t)
 		})
 	}
 }

@@ -326,14 +326,7 @@ func TestStdHandlerThatIgnoresTheBody(t *testing.T) {
 	}, WithMaxBodyBytes(1<<30))
 	c := dial(t, addr)
 	fmt.Fprintf(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\nfirst bytes", 1<<30)
-	go func() {
-		chunk := make([]byte, 64<<10)
-		for range 256 { // 16 MiB, until the server closes
-			if _, err := c.Write(chunk); err != nil {
-				return
-			}
-		}
-	}()
+	sendUntilClosed(c)
 	br := bufio.NewReader(c)
 	resp, body := readResponse(t, br, "POST")
 	if resp.StatusCode != 403 || !resp.Close || !strings.Contains(body, "no uploads") {
@@ -472,6 +465,13 @@ func TestStdStreamsUnderLoad(t *testing.T) {
 		n, err := io.Copy(h, r.Body)
 		fmt.Fprintf(w, "%d %x %v", n, h.Sum(nil), err)
 	})
+	runLoadClients(t, addr)
+}
+
+// runLoadClients runs 12 loadClients of 12 requests each at once against
+// addr and fails the test if any of them does.
+func runLoadClients(t *testing.T, addr string) {
+	t.Helper()
 	const clients, requests = 12, 12
 	errs := make(chan error, clients)
 	for id := range clients {

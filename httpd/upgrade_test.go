@@ -237,22 +237,7 @@ func BenchmarkNativeWebSocketEcho(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	addr := startServer(b, s, netloop.WithNumLoops(1))
-	ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ws.Close()
-	msg := bytes.Repeat([]byte("x"), 1024)
-	b.SetBytes(int64(len(msg)))
-	for b.Loop() {
-		if err := ws.WriteMessage(websocket.BinaryMessage, msg); err != nil {
-			b.Fatal(err)
-		}
-		if _, _, err := ws.ReadMessage(); err != nil {
-			b.Fatal(err)
-		}
-	}
+	wsRoundTrips(b, startServer(b, s, netloop.WithNumLoops(1)))
 }
 
 // TestUpgradeToWebSocket: gorilla/websocket's client completes its
