@@ -166,14 +166,10 @@ func (ss *session) behind(c netloop.Conn, b *batch) bool {
 }
 
 // unstall serves the requests that waited for the client to read its
-// answers, once it has (OnWritabilityChanged). A FIN behind them cannot
-// have been seen meanwhile: netloop stops reading a connection whose
-// output is past its high water mark.
+// answers, once it has (OnWritabilityChanged).
 func (ss *session) unstall(c netloop.Conn) {
 	ss.stalled = false
-	if ss.serve(c) == netloop.Close {
-		c.Close()
-	}
+	ss.serveNext(c)
 }
 
 // serveBuffered serves the requests whose bytes are in c's buffer, up to

@@ -630,9 +630,19 @@ func (ex *exchange) done(err error) {
 	if ex.s.opts.IdleTimeout > 0 {
 		c.SetIdleTimeout(ex.s.opts.IdleTimeout)
 	}
-	if ss.serve(c) == netloop.Close || (ss.eof && !ss.busy) {
+	if !c.Writable() {
+		ss.stalled = true // the next pipelined request waits until the client reads
+		return
+	}
+	ss.serveNext(c)
+}
+
+// serveNext serves the requests pipelined behind the one just answered,
+// and closes the connection once everything is answered if the client
+// has half-closed.
+func (ss *session) serveNext(c netloop.Conn) {
+	if ss.serve(c) == netloop.Close || (ss.eof && !ss.busy && !ss.stalled) {
 		c.Close() // (after an EOF: the last request has been answered)
 	}
 	ss.yieldToWorker(c) // the next pipelined request, if serve handed one over
-
 }

@@ -506,3 +506,45 @@ func TestStdAnswersAClientThatHalfCloses(t *testing.T) {
 	}
 	expectClosed(t, br)
 }
+
+// TestStdPipeliningClientThatDoesNotReadIsHeldBack: a client that pipelines
+// requests for large answers and reads none holds net/http handlers back:
+// the server answers what fits in its output and the socket's buffers,
+// then waits for the client to read instead of answering on into memory;
+// every answer arrives once it does.
+func TestStdPipeliningClientThatDoesNotReadIsHeldBack(t *testing.T) {
+	const requests, size = 2000, 32 << 10 // 64 MiB of answers
+	big := strings.Repeat("x", size)
+	var served atomic.Int64
+	addr := streamServer(t, func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		io.WriteString(w, big)
+	})
+	for _, halfClose := range []bool{false, true} {
+		served.Store(0)
+		c := dial(t, addr)
+		if _, err := io.WriteString(c, strings.Repeat("GET / HTTP/1.1\r\nHost: x\r\n\r\n", requests)); err != nil {
+			t.Fatal(err)
+		}
+		if halfClose {
+			c.(*net.TCPConn).CloseWrite()
+		}
+		// Time for a server that does not hold back to answer
+		// everything (it takes a few tens of milliseconds); this one
+		// stops at what the high water mark and the kernel's buffers
+		// take, a few MiB.
+		time.Sleep(300 * time.Millisecond)
+		if n := served.Load(); n > requests/2 {
+			t.Fatalf("the server answered %d of %d requests to a client that reads nothing", n, requests)
+		}
+		br := bufio.NewReader(c)
+		for i := range requests {
+			if _, body := readResponse(t, br, "GET"); len(body) != size {
+				t.Fatalf("response %d: %d bytes", i, len(body))
+			}
+		}
+		if halfClose {
+			expectClosed(t, br)
+		}
+	}
+}
