@@ -185,6 +185,33 @@ func ExampleResponseWriter_Upgrade() {
 	// "hello\n"
 }
 
+// A native handler detaches its response, an event stream, and returns;
+// the events go out later from the loop (here one pushed from another
+// goroutine through Conn.Wake), and End finishes the response.
+func ExampleResponseWriter_Detach() {
+	srv, err := httpd.New(httpd.HandlerFunc(func(w *httpd.ResponseWriter, r *httpd.Request) {
+		w.SetContentType("text/event-stream")
+		stream, err := w.Detach()
+		if err != nil {
+			return
+		}
+		go func() { // a publisher, elsewhere
+			stream.Conn().Wake(func(c netloop.Conn, err error) {
+				if err == nil {
+					stream.WriteString("data: the news\n\n")
+					stream.End()
+				}
+			})
+		}()
+	}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	serveOnce(srv, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n", 1)
+	// Output:
+	// 200 OK "data: the news\n\n"
+}
+
 // A request the parser refuses: both Content-Length and Transfer-Encoding,
 // the classic request-smuggling pattern.
 func ExampleStatusCode() {

@@ -24,10 +24,11 @@ type ResponseWriter struct {
 	c netloop.Conn
 	b *batch
 
-	hdr         []byte   // header field lines the Handler added
-	contentType string   // SetContentType's value; "" if none
-	body        []byte   // body bytes not yet framed
-	up          Protocol // what the connection switches to (Upgrade); nil if none
+	hdr         []byte          // header field lines the Handler added
+	contentType string          // SetContentType's value; "" if none
+	body        []byte          // body bytes not yet framed
+	up          Protocol        // what the connection switches to (Upgrade); nil if none
+	stream      *ResponseStream // the response goes on after the Handler (Detach); nil if not
 	answer
 }
 
@@ -300,8 +301,8 @@ func appendLength(out []byte, n int64) []byte {
 // reports whether the connection must close after it.
 func (w *ResponseWriter) finish() bool {
 	b := w.b
-	if w.up != nil {
-		return false // the 101 answer is out; the connection is the Protocol's
+	if w.up != nil || w.stream != nil {
+		return false // the 101 answer is out, or the response goes on (Detach)
 	}
 	if !w.sent {
 		length := w.written

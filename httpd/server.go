@@ -210,8 +210,8 @@ func (s *Server) OnTraffic(c netloop.Conn) netloop.Action {
 		}
 		return netloop.None // a net/http handler is running; its end resumes
 	}
-	if ss.stalled {
-		return netloop.None // the client is behind; OnWritabilityChanged resumes
+	if ss.stalled || ss.detached != nil {
+		return netloop.None // the client is behind, or a response goes on: the requests wait
 	}
 	action := ss.serve(c)
 	ss.yieldToWorker(c)
@@ -244,6 +244,9 @@ func (s *Server) OnClose(c netloop.Conn, err error) netloop.Action {
 	ss.setActive(false)
 	if ss.up != nil {
 		ss.up.OnClose(c, err)
+	}
+	if ss.detached != nil {
+		ss.detached.closed(err)
 	}
 	if hc := ss.hijacked; hc != nil {
 		hc.in.end(io.EOF, nil) // what was received can still be read
@@ -322,6 +325,8 @@ func (s *Server) OnWritabilityChanged(c netloop.Conn, writable bool) {
 		ss.ex.writable()
 	case ss.stalled:
 		ss.unstall(c)
+	case ss.detached != nil && ss.detached.onWritable != nil:
+		ss.detached.onWritable()
 	}
 }
 

@@ -40,7 +40,10 @@ type session struct {
 	stalled bool
 	// up: the connection has been upgraded (101) to another protocol,
 	// which gets its events from now on.
-	up           Protocol
+	up Protocol
+	// detached: a response going on after its Handler returned; the
+	// requests behind it wait for its End.
+	detached     *ResponseStream
 	bodyDeadline time.Duration // Options.ReadTimeout's bound on a streamed body (Server.clock); 0 if none
 	lingerUntil  time.Duration // closing: what the client still sends is dropped until then (Server.clock)
 	served       int64         // requests answered
@@ -117,7 +120,7 @@ func (ss *session) serve(c netloop.Conn) netloop.Action {
 			break
 		}
 	}
-	if action == netloop.None && !ss.busy && !ss.refused && ss.up == nil {
+	if action == netloop.None && !ss.busy && !ss.refused && ss.up == nil && ss.detached == nil {
 		if b == nil && ss.p.pending() && ss.timedOut() {
 			b = s.getBatch(c)
 		}
@@ -138,7 +141,7 @@ func (ss *session) serve(c netloop.Conn) netloop.Action {
 		ss.linger(c)
 		return action
 	}
-	ss.setActive(ss.busy || ss.stalled || ss.p.pending())
+	ss.setActive(ss.busy || ss.stalled || ss.detached != nil || ss.p.pending())
 	return action
 }
 
@@ -263,6 +266,11 @@ func (ss *session) serveBuffered(c netloop.Conn, b *batch) (*batch, netloop.Acti
 		if b.w.up != nil {
 			ss.up, b.w.up = b.w.up, nil
 			break // what follows is the new protocol's
+		}
+		if b.w.stream != nil {
+			ss.attach(b.w.stream)
+			b.w.stream = nil
+			break // what follows waits for the stream's End
 		}
 		if closeAfter {
 			action = netloop.Close
