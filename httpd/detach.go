@@ -49,13 +49,17 @@ func (w *ResponseWriter) Detach() (*ResponseStream, error) {
 	return w.stream, nil
 }
 
+// After Detach, the ResponseWriter's Write and WriteString go to the
+// stream, SetClose reaches it too, and Flush does nothing (the stream
+// sends at once).
+
 // Conn returns the response's connection: Wake it to reach the stream
 // from another goroutine.
 func (s *ResponseStream) Conn() netloop.Conn { return s.c }
 
 // OnClose sets fn to run, on the loop, when the connection closes before
-// End, with the reason (the client has gone, say): a publisher drops the
-// stream from its list there.
+// End, with the reason (nil if the server closed it; the client may have
+// reset it, say): a publisher drops the stream from its list there.
 func (s *ResponseStream) OnClose(fn func(err error)) { s.onClose = fn }
 
 // Write sends p as the next piece of the body. It fails with
@@ -116,17 +120,22 @@ func (s *ResponseStream) End() error {
 	}
 	s.err = ErrStreamEnded
 	ss, c, a := s.ss, s.c, &s.a
-	ss.detached = nil
 	if a.chunked {
 		c.Write([]byte("0\r\n\r\n"))
 	}
 	if a.closeAfter || a.contentLength >= 0 && a.written < a.contentLength && !a.head {
+		// The session stays detached, so that nothing the client sent
+		// behind is served before the close (which netloop carries
+		// out after this turn).
+		c.Discard(-1)
 		ss.setActive(false)
 		return c.Close()
 	}
+	ss.detached = nil
 	if t := ss.srv.opts.IdleTimeout; t > 0 {
 		c.SetIdleTimeout(t)
 	}
+	ss.release(c)
 	ss.serveNext(c)
 	return nil
 }

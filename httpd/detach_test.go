@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/netloop/netloop"
 )
@@ -178,4 +180,164 @@ func TestDetachedResponseOverHTTP10(t *testing.T) {
 	if !resp.Close || body != "data: hello\n\ndata: bye\n\n" {
 		t.Fatalf("close %v, body %q", resp.Close, body)
 	}
+}
+
+// detachCases is a server for the tests below: /events detaches (as in
+// detachServer), /short declares 10 bytes, writes 5 and detaches, /late
+// detaches and goes on through the ResponseWriter, /closing detaches and
+// then asks to close, /end ends the last stream handed out (from this
+// other connection's Handler, on the same loop).
+func detachCases(t *testing.T, streams chan *ResponseStream) string {
+	t.Helper()
+	var last *ResponseStream
+	s, err := New(HandlerFunc(func(w *ResponseWriter, r *Request) {
+		switch string(r.Path()) {
+		case "/end":
+			w.WriteString(fmt.Sprint(last.End()))
+			return
+		case "/short":
+			w.SetContentLength(10)
+			w.WriteString("hello")
+		case "/events", "/late", "/closing":
+			w.WriteString("data: hello\n\n")
+		default:
+			testHandler(w, r)
+			return
+		}
+		st, err := w.Detach()
+		if err != nil {
+			t.Errorf("Detach: %v", err)
+			return
+		}
+		switch string(r.Path()) {
+		case "/late":
+			w.WriteString("data: late\n\n") // goes to the stream
+			w.Flush()
+		case "/closing":
+			w.SetClose()
+		}
+		last = st
+		streams <- st
+	}), WithMaxURIBytes(1024), WithMaxHeaderBytes(1024))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startServer(t, s, netloop.WithNumLoops(1))
+}
+
+// TestDetachedResponseToAClientThatHalfCloses: a client's FIN does not
+// cut a detached response short: it goes on to its End, the request
+// pipelined behind is answered, and then the connection closes.
+func TestDetachedResponseToAClientThatHalfCloses(t *testing.T) {
+	streams := make(chan *ResponseStream, 1)
+	c := dial(t, detachCases(t, streams))
+	io.WriteString(c, "GET /events HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	st := wait(t, streams, "the stream")
+	closed := make(chan error, 1)
+	onStreamLoop(t, st, func() { st.OnClose(func(err error) { closed <- err }) })
+	c.(*net.TCPConn).CloseWrite()
+	time.Sleep(100 * time.Millisecond) // for the FIN to reach the server, which must not close
+	onStreamLoop(t, st, func() {
+		if _, err := st.WriteString("data: bye\n\n"); err != nil {
+			t.Errorf("after the FIN: %v", err)
+		}
+		st.End()
+	})
+	br := bufio.NewReader(c)
+	if _, body := readResponse(t, br, "GET"); body != "data: hello\n\ndata: bye\n\n" {
+		t.Fatalf("detached body %q", body)
+	}
+	if _, body := readResponse(t, br, "GET"); body != "Hello, World!" {
+		t.Fatalf("the request behind: %q", body)
+	}
+	expectClosed(t, br)
+}
+
+// TestDetachedResponseThroughTheResponseWriter: after Detach the
+// Handler's writes and SetClose reach the stream.
+func TestDetachedResponseThroughTheResponseWriter(t *testing.T) {
+	streams := make(chan *ResponseStream, 1)
+	addr := detachCases(t, streams)
+	for _, path := range []string{"/late", "/closing"} {
+		c := dial(t, addr)
+		io.WriteString(c, "GET "+path+" HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		st := wait(t, streams, "the stream")
+		onStreamLoop(t, st, func() { st.End() })
+		br := bufio.NewReader(c)
+		want := "data: hello\n\ndata: late\n\n"
+		if path == "/closing" {
+			want = "data: hello\n\n"
+		}
+		if _, body := readResponse(t, br, "GET"); body != want {
+			t.Fatalf("%s: body %q, want %q", path, body, want)
+		}
+		if path == "/closing" {
+			expectClosed(t, br) // SetClose after Detach held
+		} else if _, body := readResponse(t, br, "GET"); body != "Hello, World!" {
+			t.Fatalf("%s: the request behind: %q", path, body)
+		}
+	}
+}
+
+// TestDetachedResponseThatEndsShortServesNothingBehind: an End that must
+// close the connection (a body shorter than its declared length) serves
+// nothing the client sent behind it, even bytes that arrive before the
+// close is carried out.
+func TestDetachedResponseThatEndsShortServesNothingBehind(t *testing.T) {
+	streams := make(chan *ResponseStream, 1)
+	addr := detachCases(t, streams)
+	c := dial(t, addr)
+	io.WriteString(c, "GET /short HTTP/1.1\r\nHost: x\r\n\r\n")
+	st := wait(t, streams, "the stream")
+	y := dial(t, addr)
+	// Hold the loop, so that /end's request and c's next one arrive in
+	// one poll, End running in the first and c's bytes coming in the
+	// second before the close.
+	blocked := make(chan struct{})
+	st.Conn().Wake(func(netloop.Conn, error) { close(blocked); time.Sleep(300 * time.Millisecond) })
+	<-blocked
+	io.WriteString(y, "GET /end HTTP/1.1\r\nHost: x\r\n\r\n")
+	time.Sleep(50 * time.Millisecond)
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	if _, body := readResponse(t, bufio.NewReader(y), "GET"); body != "<nil>" {
+		t.Fatalf("/end: %q", body)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body, err := io.ReadAll(resp.Body); err == nil {
+		t.Fatalf("the short body arrived whole: %q (what followed it was served)", body)
+	}
+}
+
+// TestDetachedResponseHoldsBackWhatTheClientSends: requests pipelined
+// behind a detached response wait in the kernel, not in the server's
+// memory: a client writing them without end is held back by TCP.
+func TestDetachedResponseHoldsBackWhatTheClientSends(t *testing.T) {
+	streams := make(chan *ResponseStream, 1)
+	c := dial(t, detachCases(t, streams))
+	io.WriteString(c, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+	st := wait(t, streams, "the stream")
+	chunk := []byte(strings.Repeat("GET / HTTP/1.1\r\nHost: x\r\n\r\n", 1<<15)) // 864 KiB
+	sent := 0
+	for sent < 128<<20 {
+		c.SetWriteDeadline(time.Now().Add(300 * time.Millisecond))
+		n, err := c.Write(chunk)
+		sent += n
+		if err != nil {
+			break // held back
+		}
+	}
+	// The kernel's buffers take a few MiB (about 4 here); a server
+	// reading on took 24 MiB in the 300 ms, and would take up to
+	// netloop's MaxInbound (64 MiB).
+	if sent > 12<<20 {
+		t.Fatalf("the client sent %d bytes behind a detached response", sent)
+	}
+	onStreamLoop(t, st, func() {
+		if _, err := st.WriteString("data: bye\n\n"); err != nil {
+			t.Error(err)
+		}
+	})
 }

@@ -87,6 +87,7 @@ func (ss *session) takeOver(c netloop.Conn, hc *hijackedConn) {
 	// request-response traffic, or a client that sends everything
 	// before it reads would wait for ever.
 	c.SetPauseOnHighWater(false)
+	ss.heldBack = false
 	c.ResumeReading()
 	ss.feedTunnel(c)
 	if ss.eof {

@@ -48,6 +48,7 @@ type answer struct {
 // reset readies w for a request, keeping its buffers.
 func (w *ResponseWriter) reset(s *Server, c netloop.Conn, b *batch, p *parser, head bool) {
 	w.s, w.c, w.b = s, c, b
+	w.up, w.stream = nil, nil // (left by a Handler that panicked)
 	w.hdr, w.contentType = w.hdr[:0], ""
 	if cap(w.body) > 64<<10 {
 		w.body = nil
@@ -170,11 +171,19 @@ func (w *ResponseWriter) SetContentLength(n int64) error {
 
 // SetClose makes the server close the connection once this response is
 // sent (with "Connection: close").
-func (w *ResponseWriter) SetClose() { w.closeAfter = true }
+func (w *ResponseWriter) SetClose() {
+	w.closeAfter = true
+	if w.stream != nil {
+		w.stream.a.closeAfter = true // (Detach)
+	}
+}
 
 // Write appends p to the body. For HEAD requests the bytes are counted
 // (they set the Content-Length) but not sent.
 func (w *ResponseWriter) Write(p []byte) (int, error) {
+	if w.stream != nil {
+		return w.stream.Write(p) // (Detach)
+	}
 	if !bodyAllowed(w.status) {
 		return 0, ErrBodyNotAllowed
 	}
@@ -190,6 +199,9 @@ func (w *ResponseWriter) Write(p []byte) (int, error) {
 
 // WriteString is Write for a string.
 func (w *ResponseWriter) WriteString(s string) (int, error) {
+	if w.stream != nil {
+		return w.stream.WriteString(s) // (Detach)
+	}
 	if !bodyAllowed(w.status) {
 		return 0, ErrBodyNotAllowed
 	}
@@ -208,6 +220,9 @@ func (w *ResponseWriter) WriteString(s string) (int, error) {
 // is streamed: chunked for HTTP/1.1 unless SetContentLength declared its
 // length, and delimited by closing the connection for HTTP/1.0.
 func (w *ResponseWriter) Flush() error {
+	if w.stream != nil {
+		return nil // (Detach: the stream has sent everything)
+	}
 	b := w.b
 	if !w.sent {
 		w.sent = true

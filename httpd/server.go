@@ -207,11 +207,17 @@ func (s *Server) OnTraffic(c netloop.Conn) netloop.Action {
 	if ss.busy {
 		if ss.stream != nil {
 			ss.feed(c) // the body of the request being served
+		} else {
+			ss.holdBack(c)
 		}
 		return netloop.None // a net/http handler is running; its end resumes
 	}
-	if ss.stalled || ss.detached != nil {
-		return netloop.None // the client is behind, or a response goes on: the requests wait
+	if ss.detached != nil {
+		ss.holdBack(c)
+		return netloop.None // a response goes on; the requests behind wait for its End
+	}
+	if ss.stalled {
+		return netloop.None // the client is behind; OnWritabilityChanged resumes
 	}
 	action := ss.serve(c)
 	ss.yieldToWorker(c)
@@ -287,6 +293,10 @@ func (s *Server) OnEOF(c netloop.Conn) netloop.Action {
 		ss.hijacked.in.end(io.EOF, nil) // the hijacker closes when it will
 		return netloop.None
 	}
+	if ok && ss.detached != nil && ss.detached.err == nil {
+		ss.eof = true // the response goes on; the connection closes after its End
+		return netloop.None
+	}
 	if ok && ss.busy {
 		ss.eof = true
 		if ss.ex != nil {
@@ -325,7 +335,7 @@ func (s *Server) OnWritabilityChanged(c netloop.Conn, writable bool) {
 		ss.ex.writable()
 	case ss.stalled:
 		ss.unstall(c)
-	case ss.detached != nil && ss.detached.onWritable != nil:
+	case ss.detached != nil && ss.detached.err == nil && ss.detached.onWritable != nil:
 		ss.detached.onWritable()
 	}
 }

@@ -43,7 +43,10 @@ type session struct {
 	up Protocol
 	// detached: a response going on after its Handler returned; the
 	// requests behind it wait for its End.
-	detached     *ResponseStream
+	detached *ResponseStream
+	// heldBack: reading is paused because the client pipelined more than
+	// a request head's worth behind a request still being answered.
+	heldBack     bool
 	bodyDeadline time.Duration // Options.ReadTimeout's bound on a streamed body (Server.clock); 0 if none
 	lingerUntil  time.Duration // closing: what the client still sends is dropped until then (Server.clock)
 	served       int64         // requests answered
@@ -166,6 +169,25 @@ func (ss *session) behind(c netloop.Conn, b *batch) bool {
 	}
 	ss.stalled = !c.Writable()
 	return ss.stalled
+}
+
+// holdBack stops reading from a client that has pipelined more than a
+// request head's worth of bytes behind a request still being answered (by
+// a net/http handler, or a detached response): the rest waits in the
+// kernel, and TCP slows the client down, rather than piling up in memory.
+func (ss *session) holdBack(c netloop.Conn) {
+	if o := &ss.srv.opts; !ss.heldBack && c.InboundBuffered() > o.MaxURIBytes+o.MaxHeaderBytes {
+		ss.heldBack = true
+		c.PauseReading()
+	}
+}
+
+// release undoes holdBack once the request has been answered.
+func (ss *session) release(c netloop.Conn) {
+	if ss.heldBack {
+		ss.heldBack = false
+		c.ResumeReading()
+	}
 }
 
 // unstall serves the requests that waited for the client to read its

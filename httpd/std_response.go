@@ -630,6 +630,7 @@ func (ex *exchange) done(err error) {
 	if ex.s.opts.IdleTimeout > 0 {
 		c.SetIdleTimeout(ex.s.opts.IdleTimeout)
 	}
+	ss.release(c)
 	if !c.Writable() {
 		ss.stalled = true // the next pipelined request waits until the client reads
 		return

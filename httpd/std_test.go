@@ -548,3 +548,37 @@ func TestStdPipeliningClientThatDoesNotReadIsHeldBack(t *testing.T) {
 		}
 	}
 }
+
+// TestStdHoldsBackWhatTheClientPipelines: requests pipelined behind one
+// a net/http handler is still serving wait in the kernel, not in the
+// server's memory: a client writing them without end is held back by TCP.
+func TestStdHoldsBackWhatTheClientPipelines(t *testing.T) {
+	release := make(chan struct{})
+	started := make(chan struct{}, 1)
+	addr := streamServer(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case started <- struct{}{}:
+		default:
+		}
+		<-release
+	})
+	defer close(release)
+	c := dial(t, addr)
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	wait(t, started, "the handler")
+	chunk := []byte(strings.Repeat("GET / HTTP/1.1\r\nHost: x\r\n\r\n", 1<<15)) // 864 KiB
+	sent := 0
+	for sent < 128<<20 {
+		c.SetWriteDeadline(time.Now().Add(300 * time.Millisecond))
+		n, err := c.Write(chunk)
+		sent += n
+		if err != nil {
+			break // held back
+		}
+	}
+	// The kernel's buffers take a few MiB; a server reading on would
+	// take up to netloop's MaxInbound (64 MiB).
+	if sent > 12<<20 {
+		t.Fatalf("the client sent %d bytes behind a running handler", sent)
+	}
+}
