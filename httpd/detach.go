@@ -46,6 +46,10 @@ func (w *ResponseWriter) Detach() (*ResponseStream, error) {
 	w.c.SetIdleTimeout(0)
 	w.c.SetReadTimeout(0)
 	w.stream = &ResponseStream{c: w.c, a: w.answer}
+	// Status 0 allows no body, so the ResponseWriter's writes take their
+	// slow path, which hands them to the stream: the check costs the
+	// writes of every other response nothing.
+	w.status = 0
 	return w.stream, nil
 }
 

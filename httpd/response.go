@@ -77,7 +77,12 @@ func (w *ResponseWriter) SetStatus(code int) error {
 }
 
 // Status returns the status code set so far.
-func (w *ResponseWriter) Status() int { return w.status }
+func (w *ResponseWriter) Status() int {
+	if w.stream != nil {
+		return w.stream.a.status
+	}
+	return w.status
+}
 
 // AddHeader adds a header field. The name must be a token and the value
 // free of control characters; otherwise the field is dropped and
@@ -181,10 +186,10 @@ func (w *ResponseWriter) SetClose() {
 // Write appends p to the body. For HEAD requests the bytes are counted
 // (they set the Content-Length) but not sent.
 func (w *ResponseWriter) Write(p []byte) (int, error) {
-	if w.stream != nil {
-		return w.stream.Write(p) // (Detach)
-	}
 	if !bodyAllowed(w.status) {
+		if w.stream != nil {
+			return w.stream.Write(p) // (Detach left status 0 to come here)
+		}
 		return 0, ErrBodyNotAllowed
 	}
 	if w.contentLength >= 0 && w.written+int64(len(p)) > w.contentLength {
@@ -199,10 +204,10 @@ func (w *ResponseWriter) Write(p []byte) (int, error) {
 
 // WriteString is Write for a string.
 func (w *ResponseWriter) WriteString(s string) (int, error) {
-	if w.stream != nil {
-		return w.stream.WriteString(s) // (Detach)
-	}
 	if !bodyAllowed(w.status) {
+		if w.stream != nil {
+			return w.stream.WriteString(s) // (Detach left status 0 to come here)
+		}
 		return 0, ErrBodyNotAllowed
 	}
 	if w.contentLength >= 0 && w.written+int64(len(s)) > w.contentLength {

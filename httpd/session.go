@@ -115,7 +115,7 @@ func (ss *session) serve(c netloop.Conn) netloop.Action {
 				b = s.getBatch(c)
 			}
 			next := false
-			if next, action = ss.receive(c, b); !next || ss.behind(c, b) {
+			if next, action = ss.receive(c, b); !next || mayBeBehind(b) && ss.behind(c, b) {
 				break
 			}
 		}
@@ -154,15 +154,15 @@ func (ss *session) serve(c netloop.Conn) netloop.Action {
 // one read of requests could make the server hold many megabytes.
 const flushAt = 256 << 10
 
-// behind reports, after a request has been answered, whether the client
-// has fallen behind its answers (the connection's output is past its high
-// water mark), in which case the session stalls: the requests behind
-// wait. It looks once the batch holds flushAt bytes of answers (and
-// writes them), or when the answer went out by itself (Flush).
+// mayBeBehind reports whether, after a request has been answered, it is
+// time to look whether the client keeps up: once the batch holds flushAt
+// bytes of answers, or when the answer went out by itself (Flush).
+func mayBeBehind(b *batch) bool { return len(b.out) >= flushAt || b.w.sent }
+
+// behind writes the batch's answers and reports whether the client has
+// fallen behind them (the connection's output is past its high water
+// mark), in which case the session stalls: the requests behind wait.
 func (ss *session) behind(c netloop.Conn, b *batch) bool {
-	if len(b.out) < flushAt && !b.w.sent {
-		return false
-	}
 	if len(b.out) > 0 {
 		c.Write(b.out)
 		b.out = b.out[:0]
@@ -299,7 +299,7 @@ func (ss *session) serveBuffered(c netloop.Conn, b *batch) (*batch, netloop.Acti
 			off = len(buf) // what follows a "Connection: close" is ignored
 			break
 		}
-		if ss.behind(c, b) {
+		if mayBeBehind(b) && ss.behind(c, b) {
 			break // the rest waits until the client reads
 		}
 	}
