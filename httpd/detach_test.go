@@ -319,16 +319,7 @@ func TestDetachedResponseHoldsBackWhatTheClientSends(t *testing.T) {
 	c := dial(t, detachCases(t, streams))
 	io.WriteString(c, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
 	st := wait(t, streams, "the stream")
-	chunk := []byte(strings.Repeat("GET / HTTP/1.1\r\nHost: x\r\n\r\n", 1<<15)) // 864 KiB
-	sent := 0
-	for sent < 128<<20 {
-		c.SetWriteDeadline(time.Now().Add(300 * time.Millisecond))
-		n, err := c.Write(chunk)
-		sent += n
-		if err != nil {
-			break // held back
-		}
-	}
+	sent := pipelineUntilHeldBack(c)
 	// The kernel's buffers take a few MiB (about 4 here); a server
 	// reading on took 24 MiB in the 300 ms, and would take up to
 	// netloop's MaxInbound (64 MiB).

@@ -138,3 +138,21 @@ func sendUntilClosed(c net.Conn) {
 		}
 	}()
 }
+
+// pipelineUntilHeldBack writes pipelined GETs to c, 864 KiB at a time,
+// until a write takes longer than 300 ms (the server has stopped reading
+// and the kernel's buffers are full) or 128 MiB have gone; it returns
+// how many bytes went.
+func pipelineUntilHeldBack(c net.Conn) int {
+	chunk := []byte(strings.Repeat("GET / HTTP/1.1\r\nHost: x\r\n\r\n", 1<<15))
+	sent := 0
+	for sent < 128<<20 {
+		c.SetWriteDeadline(time.Now().Add(300 * time.Millisecond))
+		n, err := c.Write(chunk)
+		sent += n
+		if err != nil {
+			break // held back
+		}
+	}
+	return sent
+}

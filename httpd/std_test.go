@@ -566,16 +566,7 @@ func TestStdHoldsBackWhatTheClientPipelines(t *testing.T) {
 	c := dial(t, addr)
 	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	wait(t, started, "the handler")
-	chunk := []byte(strings.Repeat("GET / HTTP/1.1\r\nHost: x\r\n\r\n", 1<<15)) // 864 KiB
-	sent := 0
-	for sent < 128<<20 {
-		c.SetWriteDeadline(time.Now().Add(300 * time.Millisecond))
-		n, err := c.Write(chunk)
-		sent += n
-		if err != nil {
-			break // held back
-		}
-	}
+	sent := pipelineUntilHeldBack(c)
 	// The kernel's buffers take a few MiB; a server reading on would
 	// take up to netloop's MaxInbound (64 MiB).
 	if sent > 12<<20 {
