@@ -2,7 +2,6 @@ package httpd
 
 import (
 	"errors"
-	"strconv"
 
 	"github.com/netloop/netloop"
 )
@@ -72,30 +71,21 @@ func (s *ResponseStream) OnClose(fn func(err error)) { s.onClose = fn }
 // body. Check Writable first when producing faster than the client may
 // read.
 func (s *ResponseStream) Write(p []byte) (int, error) {
-	a := &s.a
-	switch {
-	case s.err != nil:
+	if s.err != nil {
 		return 0, s.err
-	case !bodyAllowed(a.status):
-		return 0, ErrBodyNotAllowed
-	case a.contentLength >= 0 && a.written+int64(len(p)) > a.contentLength:
-		return 0, ErrContentLength
 	}
-	a.written += int64(len(p))
-	if a.head || len(p) == 0 {
+	if err := s.a.admit(len(p)); err != nil {
+		return 0, err
+	}
+	if s.a.head || len(p) == 0 {
 		return len(p), nil
 	}
-	if !a.chunked {
-		if _, err := s.c.Write(p); err != nil {
-			return 0, err
-		}
-		return len(p), nil
+	out := p
+	if s.a.chunked {
+		s.out = appendChunk(s.out[:0], p)
+		out = s.out
 	}
-	s.out = strconv.AppendInt(s.out[:0], int64(len(p)), 16)
-	s.out = append(s.out, "\r\n"...)
-	s.out = append(s.out, p...)
-	s.out = append(s.out, "\r\n"...)
-	if _, err := s.c.Write(s.out); err != nil {
+	if _, err := s.c.Write(out); err != nil {
 		return 0, err
 	}
 	if cap(s.out) > 64<<10 {
@@ -125,7 +115,7 @@ func (s *ResponseStream) End() error {
 	s.err = ErrStreamEnded
 	ss, c, a := s.ss, s.c, &s.a
 	if a.chunked {
-		c.Write([]byte("0\r\n\r\n"))
+		c.Write([]byte(lastChunk))
 	}
 	if a.closeAfter || a.contentLength >= 0 && a.written < a.contentLength && !a.head {
 		// The session stays detached, so that nothing the client sent

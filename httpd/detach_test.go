@@ -226,26 +226,36 @@ func detachCases(t *testing.T, streams chan *ResponseStream) string {
 }
 
 // TestDetachedResponseToAClientThatHalfCloses: a client's FIN does not
-// cut a detached response short: it goes on to its End, the request
-// pipelined behind is answered, and then the connection closes.
+// cut detached responses short: each goes on to its End, also one that
+// was pipelined behind the FIN's arrival, then the request behind them is
+// answered, and then the connection closes.
 func TestDetachedResponseToAClientThatHalfCloses(t *testing.T) {
-	streams := make(chan *ResponseStream, 1)
+	streams := make(chan *ResponseStream, 2)
 	c := dial(t, detachCases(t, streams))
-	io.WriteString(c, "GET /events HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	io.WriteString(c, "GET /events HTTP/1.1\r\nHost: x\r\n\r\nGET /events HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	st := wait(t, streams, "the stream")
-	closed := make(chan error, 1)
-	onStreamLoop(t, st, func() { st.OnClose(func(err error) { closed <- err }) })
 	c.(*net.TCPConn).CloseWrite()
-	time.Sleep(100 * time.Millisecond) // for the FIN to reach the server, which must not close
-	onStreamLoop(t, st, func() {
-		if _, err := st.WriteString("data: bye\n\n"); err != nil {
-			t.Errorf("after the FIN: %v", err)
-		}
-		st.End()
+	eventually(t, "the server to see the FIN", func() bool {
+		eof := false
+		onStreamLoop(t, st, func() { eof = st.ss.eof })
+		return eof
 	})
+	for i := range 2 {
+		onStreamLoop(t, st, func() {
+			if _, err := st.WriteString("data: bye\n\n"); err != nil {
+				t.Errorf("stream %d, after the FIN: %v", i, err)
+			}
+			st.End()
+		})
+		if i == 0 {
+			st = wait(t, streams, "the second stream")
+		}
+	}
 	br := bufio.NewReader(c)
-	if _, body := readResponse(t, br, "GET"); body != "data: hello\n\ndata: bye\n\n" {
-		t.Fatalf("detached body %q", body)
+	for i := range 2 {
+		if _, body := readResponse(t, br, "GET"); body != "data: hello\n\ndata: bye\n\n" {
+			t.Fatalf("detached body %d: %q", i, body)
+		}
 	}
 	if _, body := readResponse(t, br, "GET"); body != "Hello, World!" {
 		t.Fatalf("the request behind: %q", body)

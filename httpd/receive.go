@@ -69,8 +69,7 @@ type BodyReceiver interface {
 // too large; refused reports that the handler answered from the head.
 func (ss *session) serveHead(c netloop.Conn, b *batch, req []byte) (n int, refused bool, err error) {
 	p := &ss.p
-	b.r = Request{b: req, p: p, c: c}
-	b.w.reset(ss.srv, c, b, p, string(p.method.of(req)) == "HEAD")
+	b.begin(ss.srv, c, req, p)
 	b.w.closeAfter = true // should ServeHead answer, the connection closes after it
 	recv := ss.srv.streamer.ServeHead(&b.w, &b.r)
 	if b.w.status != 200 || b.w.sent {
@@ -131,9 +130,7 @@ func (ss *session) receive(c netloop.Conn, b *batch) (next bool, action netloop.
 	recv := ss.recv
 	ss.recv = nil
 	ss.served++
-	hp := &ss.headP
-	b.r = Request{b: ss.head, p: hp, c: c}
-	b.w.reset(ss.srv, c, b, hp, string(hp.method.of(ss.head)) == "HEAD")
+	b.begin(ss.srv, c, ss.head, &ss.headP)
 	if stop != nil {
 		b.w.SetClose() // the rest of the body goes unread
 	}

@@ -186,16 +186,12 @@ func (w *ResponseWriter) SetClose() {
 // Write appends p to the body. For HEAD requests the bytes are counted
 // (they set the Content-Length) but not sent.
 func (w *ResponseWriter) Write(p []byte) (int, error) {
-	if !bodyAllowed(w.status) {
+	if err := w.admit(len(p)); err != nil {
 		if w.stream != nil {
 			return w.stream.Write(p) // (Detach left status 0 to come here)
 		}
-		return 0, ErrBodyNotAllowed
+		return 0, err
 	}
-	if w.contentLength >= 0 && w.written+int64(len(p)) > w.contentLength {
-		return 0, ErrContentLength
-	}
-	w.written += int64(len(p))
 	if !w.head {
 		w.body = append(w.body, p...)
 	}
@@ -204,16 +200,12 @@ func (w *ResponseWriter) Write(p []byte) (int, error) {
 
 // WriteString is Write for a string.
 func (w *ResponseWriter) WriteString(s string) (int, error) {
-	if !bodyAllowed(w.status) {
+	if err := w.admit(len(s)); err != nil {
 		if w.stream != nil {
 			return w.stream.WriteString(s) // (Detach left status 0 to come here)
 		}
-		return 0, ErrBodyNotAllowed
+		return 0, err
 	}
-	if w.contentLength >= 0 && w.written+int64(len(s)) > w.contentLength {
-		return 0, ErrContentLength
-	}
-	w.written += int64(len(s))
 	if !w.head {
 		w.body = append(w.body, s...)
 	}
@@ -249,16 +241,37 @@ func (w *ResponseWriter) Flush() error {
 	return err
 }
 
+// admit counts n more body bytes, or says why the response takes no
+// more: its status has no body, or they would pass its declared length.
+func (a *answer) admit(n int) error {
+	switch {
+	case !bodyAllowed(a.status):
+		return ErrBodyNotAllowed
+	case a.contentLength >= 0 && a.written+int64(n) > a.contentLength:
+		return ErrContentLength
+	}
+	a.written += int64(n)
+	return nil
+}
+
+// lastChunk ends a chunked body (with no trailer fields).
+const lastChunk = "0\r\n\r\n"
+
+// appendChunk frames p as one chunk of a chunked body onto out.
+func appendChunk(out, p []byte) []byte {
+	out = strconv.AppendInt(out, int64(len(p)), 16)
+	out = append(out, "\r\n"...)
+	out = append(out, p...)
+	return append(out, "\r\n"...)
+}
+
 // appendBody frames what the body holds onto out.
 func (w *ResponseWriter) appendBody(out []byte) []byte {
 	if len(w.body) == 0 {
 		return out
 	}
 	if w.chunked {
-		out = strconv.AppendInt(out, int64(len(w.body)), 16)
-		out = append(out, "\r\n"...)
-		out = append(out, w.body...)
-		out = append(out, "\r\n"...)
+		out = appendChunk(out, w.body)
 	} else {
 		out = append(out, w.body...)
 	}
@@ -346,7 +359,7 @@ func (w *ResponseWriter) finish() bool {
 	b.out = w.appendBody(b.out)
 	switch {
 	case w.chunked:
-		b.out = append(b.out, "0\r\n\r\n"...)
+		b.out = append(b.out, lastChunk...)
 	case w.contentLength >= 0 && w.written < w.contentLength && !w.head:
 		w.closeAfter = true
 	}

@@ -144,7 +144,7 @@ func (ss *session) serve(c netloop.Conn) netloop.Action {
 		ss.linger(c)
 		return action
 	}
-	ss.setActive(ss.busy || ss.stalled || ss.detached != nil || ss.p.pending())
+	ss.setActive(ss.answering() || ss.p.pending())
 	return action
 }
 
@@ -189,6 +189,11 @@ func (ss *session) release(c netloop.Conn) {
 		c.ResumeReading()
 	}
 }
+
+// answering reports whether a request is still being answered: by a
+// net/http handler, or a detached response, or answers the client has
+// not caught up with yet.
+func (ss *session) answering() bool { return ss.busy || ss.stalled || ss.detached != nil }
 
 // unstall serves the requests that waited for the client to read its
 // answers, once it has (OnWritabilityChanged).
@@ -317,10 +322,19 @@ func (ss *session) nextRequest() {
 	ss.since = 0
 }
 
+// begin readies the batch's request view and response writer for req,
+// the request p has parsed.
+func (b *batch) begin(s *Server, c netloop.Conn, req []byte, p *parser) {
+	b.r = Request{b: req, p: p, c: c}
+	b.w.reset(s, c, b, p, string(p.method.of(req)) == "HEAD")
+}
+
 // serveNative runs the native Handler for one complete request and
 // appends its response to b.out; it reports whether the connection closes
 // after it.
 func (ss *session) serveNative(c netloop.Conn, b *batch, req []byte) bool {
+	// (batch.begin's body, which the compiler does not inline here: this
+	// is the hot path.)
 	p := &ss.p
 	b.r = Request{b: req, p: p, c: c}
 	b.w.reset(ss.srv, c, b, p, string(p.method.of(req)) == "HEAD")

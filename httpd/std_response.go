@@ -642,7 +642,7 @@ func (ex *exchange) done(err error) {
 // and closes the connection once everything is answered if the client
 // has half-closed.
 func (ss *session) serveNext(c netloop.Conn) {
-	if ss.serve(c) == netloop.Close || (ss.eof && !ss.busy && !ss.stalled) {
+	if ss.serve(c) == netloop.Close || (ss.eof && !ss.answering()) {
 		c.Close() // (after an EOF: the last request has been answered)
 	}
 	ss.yieldToWorker(c) // the next pipelined request, if serve handed one over
