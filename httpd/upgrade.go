@@ -108,8 +108,8 @@ func fieldHasToken(r *Request, name, token string) bool {
 }
 
 // handOver gives the connection to the Protocol its last request was
-// upgraded to, once the 101 answer has been written: the server's
-// timeouts stop, and bytes that came behind the request go to the
+// upgraded to, once the 101 answer has been written (Upgrade has stopped
+// the HTTP timeouts): bytes that came behind the request go to the
 // Protocol at once.
 func (ss *session) handOver(c netloop.Conn) netloop.Action {
 	ss.since, ss.armed = 0, false
